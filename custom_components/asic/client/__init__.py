@@ -1,0 +1,1 @@
+"""Embedded client for Bitcoin ASIC miners: asyncio + aiohttp, no Home Assistant imports."""
