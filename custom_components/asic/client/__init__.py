@@ -1,1 +1,114 @@
-"""Embedded client for Bitcoin ASIC miners: asyncio + aiohttp, no Home Assistant imports."""
+"""Embedded client for Bitcoin ASIC miners: asyncio + aiohttp, no Home Assistant imports.
+
+``identify()`` says which firmware family answers at a host, ``connect()`` returns a
+:class:`Miner` for it, and ``Miner.read()`` polls it into one :class:`MinerData`.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+
+from .errors import (
+    MinerAuthError,
+    MinerCommandError,
+    MinerConnectionError,
+    MinerError,
+    MinerFirmwareError,
+    MinerProtocolError,
+    MinerUnsupportedError,
+)
+from .families.axeos import AxeOSMiner
+from .identify import identify
+from .miner import Credentials, FirmwarePart, Miner, ProgressCallback
+from .models import (
+    Board,
+    Capabilities,
+    Family,
+    Fan,
+    Identity,
+    MinerData,
+    NumberRange,
+    Pool,
+    PoolConfig,
+    ReportedError,
+)
+
+MINER_CLASSES: dict[Family, type[Miner]] = {
+    Family.AXEOS: AxeOSMiner,
+}
+
+
+def split_host_port(address: str) -> tuple[str, int | None]:
+    """``host``, ``host:port``, ``[v6]`` or ``[v6]:port`` → (host, port or None)."""
+    address = address.strip()
+    if address.startswith("["):
+        host, _, rest = address[1:].partition("]")
+        port = rest.removeprefix(":")
+        return host, int(port) if port.isdigit() else None
+    if address.count(":") == 1:
+        host, port = address.split(":")
+        if port.isdigit():
+            return host, int(port)
+    return address, None
+
+
+def create_miner(
+    family: Family | str,
+    host: str,
+    session: aiohttp.ClientSession,
+    *,
+    port: int | None = None,
+    credentials: Credentials | None = None,
+    timeout: float = 10.0,
+) -> Miner:
+    """A :class:`Miner` of a known family, without talking to it yet."""
+    try:
+        miner_class = MINER_CLASSES[Family(family)]
+    except (KeyError, ValueError) as err:
+        raise MinerUnsupportedError(f"The {family} family is not supported yet") from err
+    return miner_class(host, session, port=port, credentials=credentials, timeout=timeout)
+
+
+async def connect(
+    host: str,
+    session: aiohttp.ClientSession,
+    *,
+    family: Family | str | None = None,
+    port: int | None = None,
+    credentials: Credentials | None = None,
+    timeout: float = 10.0,
+) -> Miner:
+    """A :class:`Miner` for ``host``, identifying its family first when not given."""
+    if family is None:
+        found = await identify(host, session, port=port, timeout=timeout)
+        family, port = found.family, found.port
+    return create_miner(family, host, session, port=port, credentials=credentials, timeout=timeout)
+
+
+__all__ = [
+    "Board",
+    "Capabilities",
+    "Credentials",
+    "Family",
+    "Fan",
+    "FirmwarePart",
+    "Identity",
+    "Miner",
+    "MinerAuthError",
+    "MinerCommandError",
+    "MinerConnectionError",
+    "MinerData",
+    "MinerError",
+    "MinerFirmwareError",
+    "MinerProtocolError",
+    "MinerUnsupportedError",
+    "NumberRange",
+    "Pool",
+    "PoolConfig",
+    "ProgressCallback",
+    "ReportedError",
+    "connect",
+    "create_miner",
+    "identify",
+    "split_host_port",
+]

@@ -29,7 +29,9 @@ class Credentials:
 
     def __repr__(self) -> str:
         # Never let a password reach a log line through a repr.
-        return f"Credentials(username={self.username!r}, password={'***' if self.password else None})"
+        return (
+            f"Credentials(username={self.username!r}, password={'***' if self.password else None})"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -186,7 +186,8 @@ class MinerData:
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: the CLI's output and the base of diagnostics."""
-        return _jsonable(dataclasses.asdict(self))
+        result: dict[str, Any] = _jsonable(dataclasses.asdict(self))
+        return result
 
 
 def _jsonable(value: Any) -> Any:

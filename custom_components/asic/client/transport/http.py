@@ -1,0 +1,158 @@
+"""HTTP transport: timeouts, a cap on reply size, and errors mapped into the client's tree."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from ..errors import (
+    MinerAuthError,
+    MinerCommandError,
+    MinerConnectionError,
+    MinerProtocolError,
+)
+from ..miner import ProgressCallback
+
+MAX_REPLY_BYTES = 2 * 1024 * 1024
+
+
+def format_host(host: str, port: int | None, default_port: int = 80) -> str:
+    """``host`` or ``host:port`` (brackets for IPv6) as used in a URL authority."""
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return shown if port in (None, default_port) else f"{shown}:{port}"
+
+
+class HttpTransport:
+    """Requests to one miner's web server through a shared ``aiohttp`` session."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        host: str,
+        port: int,
+        *,
+        timeout: float,
+        scheme: str = "http",
+    ) -> None:
+        self._session = session
+        self._base = URL(f"{scheme}://{format_host(host, port)}")
+        self._timeout = timeout
+
+    @property
+    def base_url(self) -> str:
+        return str(self._base)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        data: bytes | AsyncIterator[bytes] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = True,
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """Send one request; return (status, headers, body) whatever the status."""
+        url = self._base.with_path(path)
+        client_timeout = aiohttp.ClientTimeout(total=timeout or self._timeout)
+        try:
+            async with self._session.request(
+                method,
+                url,
+                json=json_body,
+                data=data,
+                headers=headers,
+                timeout=client_timeout,
+                allow_redirects=allow_redirects,
+            ) as response:
+                body = await _read_capped(response)
+                return response.status, response.headers, body
+        except TimeoutError as err:
+            raise MinerConnectionError(
+                f"{self._base.host} did not answer {method} {path} in time; "
+                "check that the miner is powered and on the network"
+            ) from err
+        except aiohttp.ClientPayloadError as err:
+            raise MinerProtocolError(
+                f"{self._base.host} sent an incomplete reply to {path}: {err}"
+            ) from err
+        except (aiohttp.ClientError, OSError) as err:
+            raise MinerConnectionError(
+                f"Cannot reach {self._base.host}:{self._base.port}: {err or type(err).__name__}"
+            ) from err
+
+    async def get_json(self, path: str) -> Any:
+        status, _, body = await self.request("GET", path)
+        self.raise_for_status(status, path, body)
+        return decode_json(body, f"{self._base.host}{path}")
+
+    async def send(self, method: str, path: str, json_body: Any = None) -> bytes:
+        """A write whose reply body we do not need beyond its status."""
+        status, _, body = await self.request(method, path, json_body=json_body)
+        self.raise_for_status(status, path, body)
+        return body
+
+    async def upload(
+        self,
+        path: str,
+        chunks: AsyncIterator[bytes],
+        size: int,
+        progress: ProgressCallback | None,
+        *,
+        timeout: float,
+    ) -> bytes:
+        """POST a raw ``application/octet-stream`` body streamed from ``chunks``."""
+
+        async def counted() -> AsyncIterator[bytes]:
+            sent = 0
+            async for chunk in chunks:
+                yield chunk
+                sent += len(chunk)
+                if progress is not None:
+                    progress(sent, size)
+
+        headers = {"Content-Type": "application/octet-stream", "Content-Length": str(size)}
+        status, _, body = await self.request(
+            "POST", path, data=counted(), headers=headers, timeout=timeout
+        )
+        self.raise_for_status(status, path, body)
+        return body
+
+    def raise_for_status(self, status: int, path: str, body: bytes) -> None:
+        if status < 400:
+            return
+        text = body.decode("utf-8", "replace").strip()[:200]
+        if status in (401, 403):
+            raise MinerAuthError(f"{self._base.host} refused access to {path} ({status} {text})")
+        if status >= 500 and not text:
+            raise MinerConnectionError(f"{self._base.host} failed on {path} with HTTP {status}")
+        raise MinerCommandError(
+            f"{self._base.host} refused {path}: {text or f'HTTP {status}'}", code=status
+        )
+
+
+async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) > MAX_REPLY_BYTES:
+            raise MinerProtocolError(
+                f"Reply from {response.url.host} is larger than {MAX_REPLY_BYTES} bytes"
+            )
+    return bytes(body)
+
+
+def decode_json(body: bytes, where: str) -> Any:
+    """Parse a JSON body; a reply we cannot read is a ``MinerProtocolError``."""
+    text = body.decode("utf-8", "replace").strip().rstrip("\x00")
+    if not text:
+        raise MinerProtocolError(f"{where} sent an empty reply")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as err:
+        raise MinerProtocolError(f"{where} sent a reply that is not JSON: {err}") from err
