@@ -120,7 +120,7 @@ class PoolConfig:
 
     url: str
     user: str
-    password: str = "x"
+    password: str = "x"  # noqa: S105 (the conventional pool password, not a secret)
 
 
 @dataclass(frozen=True, slots=True)

@@ -217,10 +217,11 @@ def _pools(info: Mapping[str, Any]) -> tuple[Pool, ...]:
 
 
 def _errors(info: Mapping[str, Any]) -> tuple[ReportedError, ...]:
-    errors = []
-    for key in ("power_fault", "hardware_fault"):
-        if message := as_str(info.get(key)):
-            errors.append(ReportedError(key, message))
+    errors = [
+        ReportedError(key, message)
+        for key in ("power_fault", "hardware_fault")
+        if (message := as_str(info.get(key)))
+    ]
     if as_int(info.get("overheat_mode")):
         errors.append(ReportedError("overheat", "Overheat protection is active"))
     return tuple(errors)

@@ -1,0 +1,108 @@
+"""One coordinator per miner: polls it and pauses while its firmware is replaced."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .client import (
+    Miner,
+    MinerAuthError,
+    MinerConnectionError,
+    MinerData,
+    MinerError,
+)
+from .const import DOMAIN, LOGGER
+
+
+@dataclass(slots=True)
+class AsicRuntime:
+    """What a loaded config entry keeps in ``runtime_data``."""
+
+    miner: Miner
+    coordinator: MinerCoordinator
+    # The firmware catalog of this miner's family; filled by the firmware/update side
+    # (firmware.py) during setup, ``None`` until then.
+    firmware: Any = None
+
+
+type AsicConfigEntry = ConfigEntry[AsicRuntime]
+
+
+class MinerCoordinator(DataUpdateCoordinator[MinerData]):
+    """Polls one miner; HA's coordinator logs once when it is lost and once when it is back."""
+
+    config_entry: AsicConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: AsicConfigEntry,
+        miner: Miner,
+        update_interval: timedelta,
+    ) -> None:
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{entry.title} ({miner.host})",
+            update_interval=update_interval,
+        )
+        self.miner = miner
+        self._pauses = 0
+
+    @property
+    def is_paused(self) -> bool:
+        """Whether polling is paused (a firmware install holds the miner)."""
+        return self._pauses > 0
+
+    def pause(self) -> None:
+        """Stop polling until :meth:`resume`; entities keep the last known state."""
+        self._pauses += 1
+
+    async def resume(self) -> None:
+        """Undo one :meth:`pause`; the last one polls at once."""
+        self._pauses = max(self._pauses - 1, 0)
+        if not self._pauses:
+            await self.async_refresh()
+
+    @asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """``async with coordinator.paused():`` no polls reach the miner inside the block."""
+        self.pause()
+        try:
+            yield
+        finally:
+            await self.resume()
+
+    async def _async_update_data(self) -> MinerData:
+        if self.is_paused and self.data is not None:
+            return self.data
+        try:
+            return await self.miner.read()
+        except MinerAuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="auth_failed",
+                translation_placeholders={"host": self.miner.host},
+            ) from err
+        except MinerConnectionError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="connection_lost",
+                translation_placeholders={"host": self.miner.host, "error": str(err)},
+            ) from err
+        except MinerError as err:  # a reply we cannot read, or anything else the client raises
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="bad_reply",
+                translation_placeholders={"host": self.miner.host, "error": str(err)},
+            ) from err

@@ -1,0 +1,83 @@
+"""The base of every ASIC miner entity, and the one way entities send commands."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from yarl import URL
+
+from .client import (
+    MinerAuthError,
+    MinerCommandError,
+    MinerConnectionError,
+    MinerError,
+    MinerUnsupportedError,
+)
+from .const import DOMAIN, manufacturer_for
+from .coordinator import MinerCoordinator
+
+# Which translated message a failed command shows, by the client's error.
+_COMMAND_ERRORS: tuple[tuple[type[MinerError], str], ...] = (
+    (MinerCommandError, "command_refused"),
+    (MinerUnsupportedError, "command_unsupported"),
+    (MinerConnectionError, "command_unreachable"),
+    (MinerAuthError, "command_auth_failed"),
+    (MinerError, "command_failed"),
+)
+
+
+async def async_miner_command(
+    coordinator: MinerCoordinator, command: Awaitable[None], *, refresh: bool = True
+) -> None:
+    """Run a command; say why in the user's language when the miner refuses it.
+
+    Afterwards the miner is polled so entities show what it really did (no optimistic state).
+    """
+    try:
+        await command
+    except MinerError as err:
+        key = next(key for kind, key in _COMMAND_ERRORS if isinstance(err, kind))
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders={"host": coordinator.miner.host, "error": str(err)},
+        ) from err
+    if refresh:
+        await coordinator.async_refresh()
+
+
+def configuration_url(host: str, port: int) -> str:
+    """The miner's own web page."""
+    return str(URL.build(scheme="http", host=host, port=None if port == 80 else port))
+
+
+class MinerEntity(CoordinatorEntity[MinerCoordinator]):
+    """One entity of one miner; its unique id is ``{mac}_{key}``."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, coordinator: MinerCoordinator, key: str) -> None:
+        super().__init__(coordinator)
+        entry = coordinator.config_entry
+        mac = entry.unique_id
+        assert mac is not None  # the config flow always sets the MAC as unique id
+        data = coordinator.data
+        miner = coordinator.miner
+        self._attr_unique_id = f"{mac}_{key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, mac)},
+            connections={(CONNECTION_NETWORK_MAC, mac)},
+            name=entry.title,
+            manufacturer=manufacturer_for(data.family, data.model),
+            model=data.model,
+            sw_version=data.firmware_version,
+            hw_version=data.board_version,
+            serial_number=data.serial,
+            configuration_url=configuration_url(miner.host, miner.port),
+        )
+
+    async def _async_command(self, command: Awaitable[None], *, refresh: bool = True) -> None:
+        await async_miner_command(self.coordinator, command, refresh=refresh)

@@ -1,0 +1,1 @@
+"""Tests of the ASIC Miners integration, its client and its miner simulator."""
