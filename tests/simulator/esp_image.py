@@ -121,3 +121,29 @@ def read_app_project(head: bytes) -> str | None:
     if read_app_version(head) is None or len(head) < PROJECT_OFFSET + PROJECT_LENGTH:
         return None
     return _c_string(head[PROJECT_OFFSET : PROJECT_OFFSET + PROJECT_LENGTH]) or None
+
+
+# A www.bin is a SPIFFS image of the web UI; the firmware reads the UI's version from its
+# /version.txt at boot. The simulator does not parse SPIFFS: it looks for the file name
+# followed by a NUL and the version text, which is how build_www_image lays it out.
+WWW_VERSION_MARKER = b"/version.txt\x00"
+WWW_VERSION_SEARCH = 64 * 1024
+
+
+def build_www_image(version: str, size: int = 32 * 1024) -> bytes:
+    """A stand-in ``www.bin`` of ``size`` bytes whose web UI version the simulator can read."""
+    entry = WWW_VERSION_MARKER + version.encode("utf-8") + b"\n\x00"
+    if size < len(entry):
+        raise ValueError(f"a www image needs at least {len(entry)} bytes")
+    filler = b"\xff" * (size - len(entry))  # erased flash reads as 0xFF
+    return entry + filler
+
+
+def read_www_version(head: bytes) -> str | None:
+    """The web UI version in the first bytes of a ``www.bin`` laid out as above, or None."""
+    start = head.find(WWW_VERSION_MARKER)
+    if start < 0:
+        return None
+    begin = start + len(WWW_VERSION_MARKER)
+    text = head[begin : begin + 64].split(b"\x00", 1)[0].split(b"\n", 1)[0]
+    return text.decode("utf-8", "replace").strip() or None

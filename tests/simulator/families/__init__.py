@@ -1,0 +1,25 @@
+"""Miner families the simulator speaks. Adding one: a module with a ``SimulatedMiner``
+subclass and its model table, registered here."""
+
+from __future__ import annotations
+
+from ..miner import SimulatedMiner
+from .axeos import AxeOSMiner
+from .axeos_models import AXEOS_MODELS
+
+FAMILIES: dict[str, type[SimulatedMiner]] = {
+    AxeOSMiner.family: AxeOSMiner,
+}
+
+MODEL_NAMES: dict[str, tuple[str, ...]] = {
+    AxeOSMiner.family: tuple(model.name for model in AXEOS_MODELS),
+}
+
+
+def miner_class(family: str) -> type[SimulatedMiner]:
+    try:
+        return FAMILIES[family]
+    except KeyError:
+        raise ValueError(
+            f"unknown family {family!r}; the simulator speaks: {', '.join(FAMILIES)}"
+        ) from None

@@ -1,0 +1,97 @@
+"""Fleets: named presets and fleet files (a JSON or YAML list of miner specs)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .families.axeos_models import AXEOS_MODELS
+from .spec import MinerSpec
+
+SCALE_PREFIX = "scale:"
+MAX_SCALE = 5000
+
+
+def demo_fleet() -> list[MinerSpec]:
+    """A few boards of different generations, for the demo."""
+    return [
+        MinerSpec(family="axeos", model="Bitaxe Gamma"),
+        MinerSpec(family="axeos", model="Bitaxe Supra", legacy=True),
+        MinerSpec(family="axeos", model="Bitaxe GT"),
+        MinerSpec(family="axeos", model="NerdQAxe++"),
+    ]
+
+
+def axeos_fleet() -> list[MinerSpec]:
+    """One board of every AxeOS model, plus a Supra on 2.4-era firmware."""
+    specs = [MinerSpec(family="axeos", model=model.name) for model in AXEOS_MODELS]
+    specs.append(MinerSpec(family="axeos", model="Bitaxe Supra", legacy=True))
+    return specs
+
+
+def scale_fleet(count: int) -> list[MinerSpec]:
+    """``count`` AxeOS boards, cycling through the models; every fifth on older firmware."""
+    if not 1 <= count <= MAX_SCALE:
+        raise ValueError(f"a scale fleet has 1 to {MAX_SCALE} miners, not {count}")
+    return [
+        MinerSpec(
+            family="axeos",
+            model=AXEOS_MODELS[index % len(AXEOS_MODELS)].name,
+            legacy=index % 5 == 4,
+        )
+        for index in range(count)
+    ]
+
+
+PRESETS = {"demo": demo_fleet, "axeos": axeos_fleet}
+
+
+def load_fleet(name_or_path: str) -> list[MinerSpec]:
+    """A preset (``demo``, ``axeos``, ``scale:N``) or a fleet file's specs."""
+    if name_or_path in PRESETS:
+        return PRESETS[name_or_path]()
+    if name_or_path.startswith(SCALE_PREFIX):
+        count = name_or_path.removeprefix(SCALE_PREFIX)
+        if not count.isdigit():
+            raise ValueError(f"{name_or_path!r}: write scale:N with N a number of miners")
+        return scale_fleet(int(count))
+    path = Path(name_or_path)
+    if not path.is_file():
+        presets = ", ".join([*PRESETS, "scale:N"])
+        raise ValueError(f"{name_or_path!r} is neither a fleet preset ({presets}) nor a file")
+    return parse_fleet(path.read_text(encoding="utf-8"), yaml_syntax=path.suffix != ".json")
+
+
+def parse_fleet(text: str, *, yaml_syntax: bool) -> list[MinerSpec]:
+    """Specs from a fleet file: a list of mappings, or ``{"miners": [...]}``.
+
+    An entry may carry ``count`` to repeat it.
+    """
+    data: Any
+    if yaml_syntax:
+        # Imported by name: PyYAML ships no type information, and JSON fleets do not need it.
+        yaml = importlib.import_module("yaml")
+        data = yaml.safe_load(text)
+    else:
+        data = json.loads(text)
+    if isinstance(data, Mapping):
+        data = data.get("miners")
+    if not isinstance(data, list):
+        raise ValueError("a fleet file holds a list of miners (or a 'miners' key with one)")
+    specs: list[MinerSpec] = []
+    for position, entry in enumerate(data, start=1):
+        if not isinstance(entry, Mapping):
+            raise ValueError(f"fleet entry {position} is not a mapping: {entry!r}")
+        fields = dict(entry)
+        count = fields.pop("count", 1)
+        if not isinstance(count, int) or count < 1:
+            raise ValueError(f"fleet entry {position}: count must be a positive number")
+        try:
+            spec = MinerSpec.from_mapping(fields)
+        except ValueError as err:
+            raise ValueError(f"fleet entry {position}: {err}") from err
+        specs.extend([spec] * count)
+    return specs
