@@ -95,7 +95,8 @@ class Physics:
             fan = float(state.manual_fan_percent)
         state.fan_percent = round(fan)
         state.fan_rpm = round(FAN_MAX_RPM * fan / 100 * self.rng.uniform(0.98, 1.02))
-        state.temp = AMBIENT_TEMP + resistance * state.power / _fan_factor(fan)
+        jitter = self.rng.uniform(-0.4, 0.4)  # sensor noise, so a regulated temperature still moves
+        state.temp = AMBIENT_TEMP + resistance * state.power / _fan_factor(fan) + jitter
         state.vr_temp = state.temp + 6 + state.power * 0.15
         state.input_voltage = profile.input_voltage * self.rng.uniform(0.995, 1.005)
         state.current = state.power / (state.input_voltage / 1000) * 1000
