@@ -24,8 +24,11 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture
-async def simulator() -> AsyncIterator[Simulator]:
-    """Simulated miners on 127.0.0.1, served from the test's own event loop."""
+async def simulator(socket_enabled: None) -> AsyncIterator[Simulator]:
+    """Simulated miners on 127.0.0.1, served from the test's own event loop.
+
+    The test plugin forbids creating sockets unless a test asks for ``socket_enabled``.
+    """
     async with Simulator(reboot_seconds=0.2) as sim:
         yield sim
 
