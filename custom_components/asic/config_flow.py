@@ -1,0 +1,427 @@
+"""Config flow: add a miner by address or from discovery, follow it when its address changes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import voluptuous as vol
+from homeassistant.config_entries import (
+    SOURCE_IGNORE,
+    SOURCE_USER,
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_SCAN_INTERVAL,
+    CONF_USERNAME,
+)
+from homeassistant.core import callback
+from homeassistant.data_entry_flow import AbortFlow
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import format_mac
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+
+from .client import (
+    Credentials,
+    Family,
+    Identity,
+    Miner,
+    MinerAuthError,
+    MinerConnectionError,
+    MinerData,
+    MinerUnsupportedError,
+    create_miner,
+    identify,
+    split_host_port,
+)
+from .const import (
+    CONF_FAMILY,
+    CREDENTIAL_FAMILIES,
+    DOMAIN,
+    LOGGER,
+    MAX_SCAN_INTERVAL,
+    MIN_SCAN_INTERVAL,
+    scan_interval_for,
+)
+
+# DHCP tells only the IP address; an unknown miner is probed on its family's usual web port.
+# (Kept as a module attribute so tests can point it at a simulated miner's free port.)
+DHCP_PROBE_PORT: int | None = None
+
+HOST_SCHEMA = vol.Schema({vol.Required(CONF_HOST): TextSelector()})
+CREDENTIALS_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_USERNAME): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="username")
+        ),
+        vol.Optional(CONF_PASSWORD): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
+        ),
+    }
+)
+
+
+class ProbeError(Exception):
+    """A probe failed; ``key`` is the translated error or abort reason to show."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _probe_error(err: Exception, host: str) -> ProbeError:
+    if isinstance(err, MinerConnectionError):
+        return ProbeError("cannot_connect")
+    if isinstance(err, MinerUnsupportedError):
+        return ProbeError("not_a_miner")
+    if isinstance(err, MinerAuthError):
+        return ProbeError("invalid_auth")
+    LOGGER.error("Unexpected error while talking to the miner at %s", host, exc_info=err)
+    return ProbeError("unknown")
+
+
+def format_address(host: str, port: int | None) -> str:
+    """``host`` or ``host:port`` as a user types it (IPv6 in brackets when a port follows)."""
+    if port is None:
+        return host
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def entry_address(miner: Miner) -> dict[str, Any]:
+    """Host, and port only when the family's default is not used."""
+    address: dict[str, Any] = {CONF_HOST: miner.host}
+    if miner.port != miner.default_port:
+        address[CONF_PORT] = miner.port
+    return address
+
+
+def entry_credentials(miner: Miner) -> dict[str, Any]:
+    """The login to store: only for families that use one, only the parts the user gave."""
+    if miner.family not in CREDENTIAL_FAMILIES:
+        return {}
+    given = {
+        CONF_USERNAME: miner.credentials.username,
+        CONF_PASSWORD: miner.credentials.password,
+    }
+    return {key: value for key, value in given.items() if value}
+
+
+def credentials_from(data: Mapping[str, Any]) -> Credentials:
+    """Credentials from form input or entry data; blank fields mean the family's default."""
+    return Credentials(data.get(CONF_USERNAME) or None, data.get(CONF_PASSWORD) or None)
+
+
+class AsicConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add one miner per entry; its MAC is the unique id."""
+
+    VERSION = 1
+
+    def __init__(self) -> None:
+        self._identity: Identity | None = None
+        self._address: dict[str, Any] = {}
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> AsicOptionsFlow:
+        return AsicOptionsFlow()
+
+    async def _async_identify(self, host: str, port: int | None) -> Identity:
+        session = async_get_clientsession(self.hass)
+        try:
+            identity = await identify(host, session, port=port)
+            miner = create_miner(identity.family, host, session, port=identity.port)
+        except Exception as err:  # every failure becomes a message for the user
+            raise _probe_error(err, host) from err
+        self._identity = identity
+        self._address = entry_address(miner)
+        return identity
+
+    async def _async_read(
+        self, identity: Identity, credentials: Credentials | None = None
+    ) -> tuple[Miner, MinerData]:
+        """Connect and poll once: proof that the entry about to be saved works."""
+        try:
+            miner = create_miner(
+                identity.family,
+                identity.host,
+                async_get_clientsession(self.hass),
+                port=identity.port,
+                credentials=credentials,
+            )
+            data = await miner.read()
+        except Exception as err:  # every failure becomes a message for the user
+            raise _probe_error(err, identity.host) from err
+        return miner, data
+
+    @callback
+    def _abort_if_miner_known(self, address: Mapping[str, Any]) -> None:
+        """A known miner at a new address: update and reload its entry instead of adding it.
+
+        Like ``_abort_if_unique_id_configured(updates=...)``, but a port that is back to the
+        family default is removed from the entry rather than stored.
+        """
+        assert self.unique_id is not None
+        entry = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, self.unique_id)
+        if entry is None:
+            return
+        if entry.source == SOURCE_IGNORE:
+            if self.source == SOURCE_USER:
+                return
+            raise AbortFlow("already_configured")
+        data = {
+            key: value for key, value in entry.data.items() if key not in (CONF_HOST, CONF_PORT)
+        }
+        changed = self.hass.config_entries.async_update_entry(entry, data={**data, **address})
+        # An entry waiting to retry is reloaded even if unchanged: its miner was just seen.
+        if (changed and entry.state is ConfigEntryState.LOADED) or (
+            entry.state is ConfigEntryState.SETUP_RETRY
+        ):
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        raise AbortFlow("already_configured")
+
+    async def _async_finish(
+        self, identity: Identity, credentials: Credentials | None
+    ) -> ConfigFlowResult:
+        """Read the miner, then create its entry (or update the known one)."""
+        miner, data = await self._async_read(identity, credentials)
+        mac = data.mac or identity.mac
+        if not mac:
+            return self.async_abort(reason="no_mac")
+        await self.async_set_unique_id(format_mac(mac), raise_on_progress=False)
+        self._abort_if_miner_known(entry_address(miner))
+        return self.async_create_entry(
+            title=data.hostname or data.model or miner.host,
+            data={
+                **entry_address(miner),
+                CONF_FAMILY: str(miner.family),
+                **entry_credentials(miner),
+            },
+        )
+
+    async def _async_continue(self, identity: Identity) -> ConfigFlowResult:
+        """Ask for a login where the family needs one, else add the miner."""
+        if identity.family in CREDENTIAL_FAMILIES:
+            return await self.async_step_credentials()
+        return await self._async_finish(identity, None)
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the miner's address."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            host, port = split_host_port(user_input[CONF_HOST])
+            try:
+                identity = await self._async_identify(host, port)
+                return await self._async_continue(identity)
+            except ProbeError as err:
+                errors["base"] = err.key
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(HOST_SCHEMA, user_input),
+            errors=errors,
+        )
+
+    async def async_step_credentials(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the login of a firmware that needs one."""
+        assert self._identity is not None
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                return await self._async_finish(self._identity, credentials_from(user_input))
+            except ProbeError as err:
+                errors["base"] = err.key
+        return self.async_show_form(
+            step_id="credentials",
+            data_schema=CREDENTIALS_SCHEMA,
+            errors=errors,
+            description_placeholders=self._placeholders(self._identity),
+        )
+
+    async def async_step_zeroconf(self, discovery_info: ZeroconfServiceInfo) -> ConfigFlowResult:
+        """An AxeOS board announced itself over mDNS."""
+        return await self._async_discovered(discovery_info.host, discovery_info.port)
+
+    async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
+        """A miner asked for an address; its MAC says at once whether it is known."""
+        await self.async_set_unique_id(format_mac(discovery_info.macaddress))
+        self._abort_if_unique_id_configured(updates={CONF_HOST: discovery_info.ip})
+        return await self._async_discovered(discovery_info.ip, DHCP_PROBE_PORT)
+
+    async def _async_discovered(self, host: str, port: int | None) -> ConfigFlowResult:
+        try:
+            identity = await self._async_identify(host, port)
+        except ProbeError as err:
+            return self.async_abort(reason=err.key)
+        # Some firmwares show their MAC only after a login; DHCP has told it already.
+        mac = identity.mac or self.unique_id
+        if not mac:
+            return self.async_abort(reason="no_mac")
+        await self.async_set_unique_id(format_mac(mac))
+        self._abort_if_miner_known(self._address)
+        self.context["title_placeholders"] = {
+            "name": identity.model or host,
+            "host": format_address(host, self._address.get(CONF_PORT)),
+        }
+        return await self.async_step_discovery_confirm()
+
+    async def async_step_discovery_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Let the user confirm a discovered miner."""
+        assert self._identity is not None
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                return await self._async_continue(self._identity)
+            except ProbeError as err:
+                errors["base"] = err.key
+        self._set_confirm_only()
+        return self.async_show_form(
+            step_id="discovery_confirm",
+            errors=errors,
+            description_placeholders=self._placeholders(self._identity),
+        )
+
+    def _placeholders(self, identity: Identity) -> dict[str, str]:
+        return {
+            "model": identity.model or str(identity.family),
+            "host": format_address(identity.host, self._address.get(CONF_PORT)),
+        }
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The miner refused the stored login."""
+        if entry_data.get(CONF_FAMILY) not in CREDENTIAL_FAMILIES:
+            # AxeOS has no login: a refusal means the request came from outside the
+            # private address ranges the firmware accepts, which no password can fix.
+            return self.async_abort(reason="reauth_not_supported")
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the miner's current login and test it."""
+        entry = self._get_reauth_entry()
+        identity = self._entry_identity(entry)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                miner, data = await self._async_read(identity, credentials_from(user_input))
+            except ProbeError as err:
+                errors["base"] = err.key
+            else:
+                if data.mac:
+                    await self.async_set_unique_id(format_mac(data.mac), raise_on_progress=False)
+                    self._abort_if_unique_id_mismatch(reason="wrong_miner")
+                data_without_login = {
+                    key: value
+                    for key, value in entry.data.items()
+                    if key not in (CONF_USERNAME, CONF_PASSWORD)
+                }
+                return self.async_update_reload_and_abort(
+                    entry, data={**data_without_login, **entry_credentials(miner)}
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                CREDENTIALS_SCHEMA, {CONF_USERNAME: entry.data.get(CONF_USERNAME)}
+            ),
+            errors=errors,
+            description_placeholders={"name": entry.title, "host": identity.host},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Move an entry to the miner's new address; the miner there must be the same one."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            host, port = split_host_port(user_input[CONF_HOST])
+            try:
+                identity = await self._async_identify(host, port)
+                miner, data = await self._async_read(identity, credentials_from(entry.data))
+            except ProbeError as err:
+                errors["base"] = err.key
+            else:
+                mac = data.mac or identity.mac
+                if not mac:
+                    return self.async_abort(reason="no_mac")
+                await self.async_set_unique_id(format_mac(mac), raise_on_progress=False)
+                self._abort_if_unique_id_mismatch(reason="wrong_miner")
+                return self.async_update_reload_and_abort(
+                    entry,
+                    data={
+                        **entry_address(miner),
+                        CONF_FAMILY: str(miner.family),
+                        **entry_credentials(miner),
+                    },
+                )
+        current = format_address(entry.data[CONF_HOST], entry.data.get(CONF_PORT))
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                HOST_SCHEMA, user_input or {CONF_HOST: current}
+            ),
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )
+
+    @staticmethod
+    def _entry_identity(entry: ConfigEntry) -> Identity:
+        """What an entry already knows about its miner, as ``identify()`` would say it."""
+        return Identity(
+            host=entry.data[CONF_HOST],
+            port=entry.data.get(CONF_PORT),
+            family=Family(entry.data[CONF_FAMILY]),
+            model=None,
+            firmware_version=None,
+            mac=entry.unique_id,
+        )
+
+
+class AsicOptionsFlow(OptionsFlowWithReload):
+    """How often the miner is polled; the entry reloads when it changes."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        if user_input is not None:
+            return self.async_create_entry(
+                data={CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL])}
+            )
+        default = scan_interval_for(self.config_entry.data[CONF_FAMILY]).total_seconds()
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_SCAN_INTERVAL): NumberSelector(
+                    NumberSelectorConfig(
+                        min=MIN_SCAN_INTERVAL,
+                        max=MAX_SCAN_INTERVAL,
+                        step=1,
+                        unit_of_measurement="s",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                )
+            }
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                schema,
+                {CONF_SCAN_INTERVAL: self.config_entry.options.get(CONF_SCAN_INTERVAL, default)},
+            ),
+        )
