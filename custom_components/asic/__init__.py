@@ -12,7 +12,7 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import format_mac
@@ -36,6 +36,7 @@ PLATFORMS: list[Platform] = [
     Platform.NUMBER,
     Platform.SENSOR,
     Platform.SWITCH,
+    Platform.UPDATE,
 ]
 
 # Miners are set up from the UI only; the YAML key exists so that tests and the demo can
@@ -69,7 +70,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: AsicConfigEntry) -> bool
             credentials=Credentials(entry.data.get(CONF_USERNAME), entry.data.get(CONF_PASSWORD)),
         )
     except MinerUnsupportedError as err:
-        raise ConfigEntryNotReady(
+        # Retrying cannot help; only an update of the integration can.
+        raise ConfigEntryError(
             translation_domain=DOMAIN,
             translation_key="family_unsupported",
             translation_placeholders={"family": str(entry.data[CONF_FAMILY])},
@@ -99,13 +101,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: AsicConfigEntry) -> bool
         coordinator=coordinator,
         firmware=hass.data[DATA_FIRMWARE].for_family(miner.family),
     )
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    # No update listener: the options flow reloads the entry itself (OptionsFlowWithReload),
+    # and address changes from discovery reload it through the config flow.
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
-
-
-async def _async_options_updated(hass: HomeAssistant, entry: AsicConfigEntry) -> None:
-    await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: AsicConfigEntry) -> bool:

@@ -27,30 +27,39 @@ SET_POOLS_SCHEMA = vol.Schema(_SET_POOLS_FIELDS)
 
 
 def _entry_for_device(hass: HomeAssistant, device_id: str) -> AsicConfigEntry:
+    """The loaded entry of a miner's device; its identifier is the entry's MAC."""
     device = dr.async_get(hass).async_get(device_id)
-    if device is None:
+    identifiers = device.identifiers if device is not None else set()
+    # By identifier rather than through DeviceEntry.config_entries, which newer HA replaces.
+    entry = next(
+        (
+            entry
+            for entry in hass.config_entries.async_entries(DOMAIN)
+            if (DOMAIN, entry.unique_id) in identifiers
+        ),
+        None,
+    )
+    if entry is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="unknown_device",
             translation_placeholders={"device_id": device_id},
         )
-    for entry_id in device.config_entries:
-        entry = hass.config_entries.async_get_entry(entry_id)
-        if entry is None or entry.domain != DOMAIN:
-            continue
-        if entry.state is not ConfigEntryState.LOADED:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="miner_not_loaded",
-                translation_placeholders={"name": entry.title},
-            )
-        loaded: AsicConfigEntry = entry
-        return loaded
-    raise ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="unknown_device",
-        translation_placeholders={"device_id": device_id},
-    )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="miner_not_loaded",
+            translation_placeholders={"name": entry.title},
+        )
+    loaded: AsicConfigEntry = entry
+    return loaded
+
+
+def has_port(url: str) -> bool:
+    """Whether a stratum URL ends in ``:port`` (miners have no default pool port)."""
+    rest = url.split("://", 1)[-1].rstrip("/")
+    host, separator, port = rest.rpartition(":")
+    return bool(separator and host and port.isdigit())
 
 
 def pools_from_call(data: dict[str, str]) -> list[PoolConfig]:
@@ -60,6 +69,12 @@ def pools_from_call(data: dict[str, str]) -> list[PoolConfig]:
         url = data.get(f"url_{slot}", "").strip()
         if not url:
             continue
+        if not has_port(url):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="pool_url_no_port",
+                translation_placeholders={"slot": str(slot), "url": url},
+            )
         user = data.get(f"user_{slot}", "").strip()
         if not user:
             raise ServiceValidationError(
