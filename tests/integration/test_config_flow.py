@@ -56,7 +56,7 @@ UNREACHABLE_FEED = "http://127.0.0.1:9/releases"
 
 @pytest.fixture(autouse=True)
 def loopback_sockets(socket_enabled: None) -> None:
-    """The simulated miners listen on real loopback sockets (before any fixture starts one)."""
+    """Some tests open loopback sockets of their own (a closed port, a server that is no miner)."""
 
 
 @pytest.fixture
