@@ -39,7 +39,11 @@ MINER_CLASSES: dict[Family, type[Miner]] = {
 
 
 def split_host_port(address: str) -> tuple[str, int | None]:
-    """``host``, ``host:port``, ``[v6]`` or ``[v6]:port`` → (host, port or None)."""
+    """``host``, ``host:port``, ``[v6]`` or ``[v6]:port`` → (host, port or None).
+
+    Never raises: what is not a port stays part of the host, and a host or port that cannot
+    be an address fails later, when the miner is contacted, as a ``MinerConnectionError``.
+    """
     address = address.strip()
     if address.startswith("["):
         host, _, rest = address[1:].partition("]")

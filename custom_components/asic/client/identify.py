@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from .errors import MinerConnectionError, MinerError, MinerUnsupportedError
+from .errors import MinerConnectionError, MinerProtocolError, MinerUnsupportedError
 from .families.axeos import is_axeos_info, model_name
 from .models import Family, Identity
 from .transport.http import HttpTransport, decode_json
@@ -32,12 +32,12 @@ type Confirm = Callable[[HttpTransport, str, int], Awaitable[Identity | None]]
 
 
 async def _confirm_axeos(http: HttpTransport, host: str, port: int) -> Identity | None:
-    status, _, body = await http.request("GET", "/api/system/info")
-    if status != 200:
-        return None
     try:
+        status, _, body = await http.request("GET", "/api/system/info", allow_redirects=False)
+        if status != 200:
+            return None
         info = decode_json(body, host)
-    except MinerError:
+    except MinerProtocolError:
         return None
     if not is_axeos_info(info):
         return None
@@ -68,7 +68,11 @@ def _realm(header: str | None) -> str | None:
 
 
 async def _read_root(http: HttpTransport) -> WebPage:
-    status, headers, body = await http.request("GET", "/")
+    try:
+        status, headers, body = await http.request("GET", "/")
+    except MinerProtocolError:
+        # Something answers, but not with a page we can read: let the probes decide.
+        return WebPage(status=0, body="", realm=None)
     return WebPage(
         status=status,
         body=body[:65536].decode("utf-8", "replace"),
@@ -89,11 +93,14 @@ async def identify(
     try:
         async with asyncio.timeout(timeout):
             page = await _read_root(http)
+            tried: set[Confirm] = set()
             for _family, matches, confirm in WEB_FAMILIES:
-                if matches(page) and (found := await confirm(http, host, web_port)):
-                    return found
+                if matches(page):
+                    tried.add(confirm)
+                    if found := await confirm(http, host, web_port):
+                        return found
             for confirm in FALLBACK_CONFIRMS:
-                if found := await confirm(http, host, web_port):
+                if confirm not in tried and (found := await confirm(http, host, web_port)):
                     return found
     except TimeoutError as err:
         raise MinerConnectionError(f"{host} did not answer within {timeout:g} s") from err

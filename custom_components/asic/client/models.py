@@ -8,6 +8,7 @@ Unknown is ``None``, never 0.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -201,7 +202,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def efficiency(power: float | None, hashrate: float | None) -> float | None:
-    """J/TH from W and TH/s; unknown when either is unknown or hashrate is 0."""
-    if power is None or not hashrate:
+    """J/TH from W and TH/s; unknown when either is unknown or hashrate is not positive."""
+    if power is None or hashrate is None or hashrate <= 0:
         return None
-    return round(power / hashrate, 2)
+    joules_per_th = power / hashrate
+    return round(joules_per_th, 2) if math.isfinite(joules_per_th) else None

@@ -44,8 +44,11 @@ def as_str(value: Any) -> str | None:
 def as_bool(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
         return value != 0
+    if isinstance(value, float):
+        # JSON from some firmwares carries NaN; that says nothing either way.
+        return value != 0 if math.isfinite(value) else None
     if isinstance(value, str):
         lowered = value.strip().lower()
         if lowered in ("true", "yes", "on", "1", "enabled"):
@@ -66,7 +69,9 @@ def parse_difficulty(value: Any) -> float | None:
         match = _SUFFIXED.match(value)
         if match is None:
             return None
-        return float(match.group(1)) * _SUFFIXES[match.group(2).lower()]
+        # A long run of digits parses to infinity rather than failing.
+        number = float(match.group(1)) * _SUFFIXES[match.group(2).lower()]
+        return number if math.isfinite(number) else None
     return as_float(value)
 
 

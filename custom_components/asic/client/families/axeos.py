@@ -3,16 +3,27 @@
 Poll plan: one ``GET /api/system/info`` per poll. ``GET /api/system/asic`` (newer firmware)
 is read once at connect for the model name and the frequency and voltage choices.
 Writes: ``PATCH /api/system`` with only the keys that change, so nothing else is touched.
+Pools: up to 2.14 as ``stratumURL``/``fallbackStratumURL`` keys; 2.15 keeps a ``pools`` list
+(reported in ``/api/system/info``) and ignores the old keys, so it is written as that list.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from ..errors import MinerCommandError, MinerError, MinerFirmwareError, MinerProtocolError
+from ..errors import (
+    MinerCommandError,
+    MinerConnectionError,
+    MinerError,
+    MinerFirmwareError,
+    MinerProtocolError,
+    MinerUnsupportedError,
+)
 from ..miner import FirmwarePart, Miner, ProgressCallback, iter_file
 from ..models import (
     Board,
@@ -32,7 +43,14 @@ from ..units import as_bool, as_float, as_int, as_str, parse_difficulty, positiv
 _LOGGER = logging.getLogger(__name__)
 
 ESP32_IMAGE_MAGIC = 0xE9
+# esp_app_desc_t follows the image header (24 bytes) and the first segment header (8 bytes).
+ESP32_APP_DESC_MAGIC = (0xABCD5432).to_bytes(4, "little")
+ESP32_APP_DESC_OFFSET = 32
 FIRMWARE_UPLOAD_TIMEOUT = 300.0
+# From 2.15 on the board also restarts after www.bin ("WWW update complete, rebooting now!"):
+# esp-miner.bin must wait until it answers again. Module constants so tests can shorten them.
+RESTART_WAIT_TIMEOUT = 180.0
+RESTART_POLL_INTERVAL = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +82,20 @@ BITAXE_BOARDS: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
+# ESP-Miner's device family names (``deviceModel``) that differ from the names on the box.
+BITAXE_FAMILY_NAMES: dict[str, str] = {
+    "GammaTurbo": "Bitaxe GT",
+    "GammaDuo": "Bitaxe Gamma Duo",
+    "SupraHex": "Bitaxe Supra Hex",
+}
+
+
 def model_name(info: Mapping[str, Any], asic_info: Mapping[str, Any] | None = None) -> str:
     """The board's name as its firmware or our board table knows it."""
     named = as_str(info.get("deviceModel")) or as_str((asic_info or {}).get("deviceModel"))
     if named:
+        if named in BITAXE_FAMILY_NAMES:
+            return BITAXE_FAMILY_NAMES[named]
         return named if " " in named or "axe" in named.lower() else f"Bitaxe {named}"
     board = as_str(info.get("boardVersion"))
     for versions, name in BITAXE_BOARDS:
@@ -124,11 +152,16 @@ def parse_info(
     power = positive(as_float(info.get("power")))
     chip_temp = positive(as_float(info.get("temp")))
     paused = as_bool(info.get("miningPaused"))
+    # 2.4 reports the chip count in the info, later versions only in /api/system/asic.
     chips = as_int(info.get("asicCount"))
+    if chips is None and asic_info is not None:
+        chips = as_int(asic_info.get("asicCount"))
     fan_percent = as_float(info.get("fanspeed"))
     fans = [Fan(0, rpm=as_int(info.get("fanrpm")), percent=fan_percent)]
-    if "fan2rpm" in info:
-        fans.append(Fan(1, rpm=as_int(info.get("fan2rpm")), percent=fan_percent))
+    # Firmware 2.12+ reports fan2rpm on every board, 0 where no second fan is fitted.
+    fan2_rpm = as_int(info.get("fan2rpm"))
+    if fan2_rpm:
+        fans.append(Fan(1, rpm=fan2_rpm, percent=fan_percent))
     voltage_mv = positive(as_float(info.get("voltage")))
     current_ma = as_float(info.get("current"))
     return MinerData(
@@ -227,6 +260,15 @@ def _errors(info: Mapping[str, Any]) -> tuple[ReportedError, ...]:
     return tuple(errors)
 
 
+def _pool_slots(info: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The primary and fallback slot ids where the firmware keeps a ``pools`` list."""
+    if not isinstance(info.get("pools"), list):
+        return None
+    primary = as_int(info.get("primaryPoolIndex"))
+    fallback = as_int(info.get("secondaryPoolIndex"))
+    return (0 if primary is None else primary, 1 if fallback is None else fallback)
+
+
 def split_stratum_url(url: str) -> tuple[str, int | None]:
     """``stratum+tcp://pool:3333`` → (``pool``, 3333); AxeOS stores host and port apart."""
     rest = url.split("://", 1)[1] if "://" in url else url
@@ -247,6 +289,8 @@ class AxeOSMiner(Miner):
         self._asic_info: Mapping[str, Any] | None = None
         self._asic_info_read = False
         self._capabilities: Capabilities | None = None
+        # Pool slots of firmware 2.15+ (``pools`` list): primary and fallback slot ids.
+        self._pool_slots: tuple[int, int] | None = None
 
     @property
     def capabilities(self) -> Capabilities:
@@ -262,15 +306,14 @@ class AxeOSMiner(Miner):
             raise MinerProtocolError(f"{self.host} did not answer as an AxeOS miner")
         data = parse_info(info, self._asic_info)
         self._capabilities = data.capabilities
+        self._pool_slots = _pool_slots(info)
         return data
 
     async def _read_asic_info(self) -> Mapping[str, Any] | None:
         """Older firmware has no ``/api/system/asic``; its absence is not an error."""
         try:
             payload = await self.http.get_json("/api/system/asic")
-        except MinerCommandError:
-            return None
-        except MinerProtocolError:
+        except (MinerUnsupportedError, MinerCommandError, MinerProtocolError):
             return None
         return payload if isinstance(payload, dict) else None
 
@@ -294,6 +337,7 @@ class AxeOSMiner(Miner):
     async def set_fan(self, *, auto: bool, percent: float | None = None) -> None:
         settings: dict[str, Any] = {"autofanspeed": 1 if auto else 0}
         if percent is not None:
+            self._check_range("fan speed", percent, self.capabilities.fan_control)
             # Older firmware names the manual speed "fanspeed", newer "manualFanSpeed";
             # each ignores the key it does not know.
             settings["fanspeed"] = settings["manualFanSpeed"] = round(percent)
@@ -301,7 +345,7 @@ class AxeOSMiner(Miner):
 
     async def set_frequency(self, mhz: float) -> None:
         self._check_range("frequency", mhz, self.capabilities.frequency)
-        await self._patch({"frequency": mhz})
+        await self._patch({"frequency": int(mhz) if float(mhz).is_integer() else mhz})
 
     async def set_core_voltage(self, millivolts: float) -> None:
         self._check_range("core voltage", millivolts, self.capabilities.core_voltage)
@@ -312,17 +356,36 @@ class AxeOSMiner(Miner):
             raise MinerCommandError("At least one pool is needed")
         if len(pools) > 2:
             raise MinerCommandError("AxeOS boards take two pools: a primary and a fallback")
-        settings: dict[str, Any] = {}
-        for prefix, pool in zip(("stratum", "fallbackStratum"), pools, strict=False):
+        stored: list[tuple[str, int, PoolConfig]] = []
+        for pool in pools:
             host, port = split_stratum_url(pool.url)
             if port is None:
                 raise MinerCommandError(f"The pool URL {pool.url!r} has no port")
-            settings |= {
-                f"{prefix}URL": host,
-                f"{prefix}Port": port,
-                f"{prefix}User": pool.user,
-                f"{prefix}Password": pool.password,
+            stored.append((host, port, pool))
+        if self._pool_slots is not None:
+            settings: dict[str, Any] = {
+                "pools": [
+                    {
+                        "id": slot,
+                        "stratumURL": host,
+                        "stratumPort": port,
+                        "stratumUser": pool.user,
+                        "stratumPassword": pool.password,
+                    }
+                    for slot, (host, port, pool) in zip(self._pool_slots, stored, strict=False)
+                ]
             }
+        else:
+            settings = {}
+            for prefix, (host, port, pool) in zip(
+                ("stratum", "fallbackStratum"), stored, strict=False
+            ):
+                settings |= {
+                    f"{prefix}URL": host,
+                    f"{prefix}Port": port,
+                    f"{prefix}User": pool.user,
+                    f"{prefix}Password": pool.password,
+                }
         await self._patch(settings)
 
     @staticmethod
@@ -345,12 +408,11 @@ class AxeOSMiner(Miner):
             )
         ordered = sorted(parts, key=lambda part: order[part.kind])
         for part in ordered:
-            if part.kind == "app":
-                await _check_esp32_image(part)
+            await _check_part(part)
         sizes = [part.size for part in ordered]
         total = sum(sizes)
         done = 0
-        for part, size in zip(ordered, sizes, strict=True):
+        for index, (part, size) in enumerate(zip(ordered, sizes, strict=True)):
 
             def report(sent: int, _size: int, offset: int = done) -> None:
                 if progress is not None:
@@ -358,23 +420,70 @@ class AxeOSMiner(Miner):
 
             path = "/api/system/OTAWWW" if part.kind == "www" else "/api/system/OTA"
             _LOGGER.debug("Uploading %s (%d bytes) to %s%s", part.path.name, size, self.host, path)
+            async with self.lock:
+                status, body = await self.http.upload(
+                    path, iter_file(part.path), size, report, timeout=FIRMWARE_UPLOAD_TIMEOUT
+                )
+            if not 200 <= status < 300:
+                text = body.decode("utf-8", "replace").strip()[:200] or f"HTTP {status}"
+                raise MinerFirmwareError(f"The miner refused {part.path.name}: {text}")
+            done += size
+            if index < len(ordered) - 1 and b"reboot" in body.lower():
+                await self._wait_for_restart(part.path.name)
+
+    async def _wait_for_restart(self, after: str) -> None:
+        """Return once the board answers from a new boot (it restarts a moment after replying).
+
+        A new boot shows as an answer after a failed one, or as an uptime shorter than the
+        time since ``after`` was accepted.
+        """
+        loop = asyncio.get_running_loop()
+        accepted = loop.time()
+        seen_down = False
+        while loop.time() - accepted < RESTART_WAIT_TIMEOUT:
+            await asyncio.sleep(RESTART_POLL_INTERVAL)
             try:
                 async with self.lock:
-                    await self.http.upload(
-                        path, iter_file(part.path), size, report, timeout=FIRMWARE_UPLOAD_TIMEOUT
-                    )
-            except MinerCommandError as err:
-                raise MinerFirmwareError(f"The miner refused {part.path.name}: {err}") from err
+                    info = await self.http.get_json("/api/system/info")
             except MinerError:
-                raise
-            done += size
+                seen_down = True
+                continue
+            uptime = as_int(info.get("uptimeSeconds")) if isinstance(info, dict) else None
+            if seen_down or (uptime is not None and uptime < loop.time() - accepted):
+                return
+        raise MinerConnectionError(
+            f"{self.host} did not come back within {RESTART_WAIT_TIMEOUT:g} s after taking "
+            f"{after}; check that it is powered and on the network, then try again"
+        )
 
 
-async def _check_esp32_image(part: FirmwarePart) -> None:
-    async for chunk in iter_file(part.path, 1):
-        if chunk[0] != ESP32_IMAGE_MAGIC:
-            raise MinerFirmwareError(
-                f"{part.path.name} is not an ESP32 firmware image (esp-miner.bin expected)"
-            )
-        return
-    raise MinerFirmwareError(f"{part.path.name} is empty")
+def _read_head(path: Path, size: int) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(size)
+
+
+def is_esp32_app_image(head: bytes) -> bool:
+    """Whether a file starts like an ESP-IDF application image (esp-miner.bin)."""
+    desc = head[ESP32_APP_DESC_OFFSET : ESP32_APP_DESC_OFFSET + len(ESP32_APP_DESC_MAGIC)]
+    return len(head) > 0 and head[0] == ESP32_IMAGE_MAGIC and desc == ESP32_APP_DESC_MAGIC
+
+
+async def _check_part(part: FirmwarePart) -> None:
+    """Refuse a file that cannot be what its slot takes, before a byte is sent."""
+    try:
+        head = await asyncio.to_thread(
+            _read_head, part.path, ESP32_APP_DESC_OFFSET + len(ESP32_APP_DESC_MAGIC)
+        )
+    except OSError as err:
+        raise MinerFirmwareError(f"Cannot read {part.path.name}: {err}") from err
+    if not head:
+        raise MinerFirmwareError(f"{part.path.name} is empty")
+    if part.kind == "app" and not is_esp32_app_image(head):
+        raise MinerFirmwareError(
+            f"{part.path.name} is not an ESP32 firmware image (esp-miner.bin expected)"
+        )
+    if part.kind == "www" and is_esp32_app_image(head):
+        # Written to the web partition, the firmware would leave the board without its web UI.
+        raise MinerFirmwareError(
+            f"{part.path.name} is a firmware image, not the web UI (www.bin expected)"
+        )

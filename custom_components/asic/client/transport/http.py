@@ -1,4 +1,16 @@
-"""HTTP transport: timeouts, a cap on reply size, and errors mapped into the client's tree."""
+"""HTTP transport: timeouts, a cap on reply size, and errors mapped into the client's tree.
+
+How an HTTP status becomes an error (``raise_for_status``):
+
+- 401/403 → ``MinerAuthError`` (ESP-Miner answers 401 to requests from public addresses);
+- 404, 405, or a redirect where an API reply was due → ``MinerUnsupportedError``: the
+  firmware has no such endpoint (ESP-Miner redirects unknown GETs to its web page, answers
+  405 to other methods on older versions and 404 on newer ones);
+- 5xx to a read → ``MinerConnectionError``: the miner is failing, try again later;
+- 5xx to a write → ``MinerCommandError`` with the firmware's message when it gives one (ESP-Miner
+  sends its refusals, e.g. "Not allowed in AP mode", as 500), else ``MinerConnectionError``;
+- any other 4xx → ``MinerCommandError`` with the firmware's message ("Wrong API input").
+"""
 
 from __future__ import annotations
 
@@ -14,6 +26,7 @@ from ..errors import (
     MinerCommandError,
     MinerConnectionError,
     MinerProtocolError,
+    MinerUnsupportedError,
 )
 from ..miner import ProgressCallback
 
@@ -39,7 +52,14 @@ class HttpTransport:
         scheme: str = "http",
     ) -> None:
         self._session = session
-        self._base = URL(f"{scheme}://{format_host(host, port)}")
+        try:
+            self._base = URL(f"{scheme}://{format_host(host, port)}")
+        except ValueError as err:
+            raise MinerConnectionError(
+                f"{host!r} with port {port} is not a network address: {err}"
+            ) from err
+        if not self._base.host:
+            raise MinerConnectionError(f"{host!r} is not a network address: the host is empty")
         self._timeout = timeout
 
     @property
@@ -87,14 +107,16 @@ class HttpTransport:
             ) from err
 
     async def get_json(self, path: str) -> Any:
-        status, _, body = await self.request("GET", path)
-        self.raise_for_status(status, path, body)
+        status, _, body = await self.request("GET", path, allow_redirects=False)
+        self.raise_for_status(status, path, body, write=False)
         return decode_json(body, f"{self._base.host}{path}")
 
     async def send(self, method: str, path: str, json_body: Any = None) -> bytes:
         """A write whose reply body we do not need beyond its status."""
-        status, _, body = await self.request(method, path, json_body=json_body)
-        self.raise_for_status(status, path, body)
+        status, _, body = await self.request(
+            method, path, json_body=json_body, allow_redirects=False
+        )
+        self.raise_for_status(status, path, body, write=True)
         return body
 
     async def upload(
@@ -105,8 +127,11 @@ class HttpTransport:
         progress: ProgressCallback | None,
         *,
         timeout: float,
-    ) -> bytes:
-        """POST a raw ``application/octet-stream`` body streamed from ``chunks``."""
+    ) -> tuple[int, bytes]:
+        """POST a raw ``application/octet-stream`` body streamed from ``chunks``.
+
+        Returns (status, body) whatever the status: what a refusal means is the family's call.
+        """
 
         async def counted() -> AsyncIterator[bytes]:
             sent = 0
@@ -118,25 +143,39 @@ class HttpTransport:
 
         headers = {"Content-Type": "application/octet-stream", "Content-Length": str(size)}
         status, _, body = await self.request(
-            "POST", path, data=counted(), headers=headers, timeout=timeout
+            "POST", path, data=counted(), headers=headers, timeout=timeout, allow_redirects=False
         )
-        self.raise_for_status(status, path, body)
-        return body
+        return status, body
 
-    def raise_for_status(self, status: int, path: str, body: bytes) -> None:
-        if status < 400:
+    def raise_for_status(self, status: int, path: str, body: bytes, *, write: bool) -> None:
+        """Map an HTTP status to the client's errors (see the module docstring)."""
+        if 200 <= status < 300:
             return
+        host = self._base.host
         text = body.decode("utf-8", "replace").strip()[:200]
         if status in (401, 403):
-            raise MinerAuthError(f"{self._base.host} refused access to {path} ({status} {text})")
-        if status >= 500 and not text:
-            raise MinerConnectionError(f"{self._base.host} failed on {path} with HTTP {status}")
-        raise MinerCommandError(
-            f"{self._base.host} refused {path}: {text or f'HTTP {status}'}", code=status
-        )
+            raise MinerAuthError(
+                f"{host} refused access to {path} ({status} {text}); "
+                "check the credentials, and that Home Assistant is on the miner's local network"
+            )
+        if status in (404, 405) or 300 <= status < 400:
+            raise MinerUnsupportedError(
+                f"{host} has no {path} (HTTP {status}); its firmware may be too old for this"
+            )
+        if status >= 500 and (not write or not text):
+            raise MinerConnectionError(
+                f"{host} failed on {path} with HTTP {status}; it may be busy or restarting"
+            )
+        raise MinerCommandError(f"{host} refused {path}: {text or f'HTTP {status}'}", code=status)
 
 
 async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
+    announced = response.content_length
+    if announced is not None and announced > MAX_REPLY_BYTES:
+        raise MinerProtocolError(
+            f"Reply from {response.url.host} announces {announced} bytes, "
+            f"more than the {MAX_REPLY_BYTES} a miner's reply can be"
+        )
     body = bytearray()
     async for chunk in response.content.iter_chunked(64 * 1024):
         body += chunk
