@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -22,6 +22,9 @@ from .client import (
 )
 from .const import DOMAIN, LOGGER
 
+if TYPE_CHECKING:
+    from .firmware import FirmwareCatalog
+
 
 @dataclass(slots=True)
 class AsicRuntime:
@@ -29,9 +32,8 @@ class AsicRuntime:
 
     miner: Miner
     coordinator: MinerCoordinator
-    # The firmware catalog of this miner's family; filled by the firmware/update side
-    # (firmware.py) during setup, ``None`` until then.
-    firmware: Any = None
+    # Where this miner's firmware releases come from; ``None`` for families without a catalog.
+    firmware: FirmwareCatalog | None = None
 
 
 type AsicConfigEntry = ConfigEntry[AsicRuntime]
