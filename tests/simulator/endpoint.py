@@ -10,12 +10,31 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from aiohttp import web
 
 HttpHandler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 LISTEN_BACKLOG = 128
 SHUTDOWN_TIMEOUT = 1.0
+
+
+class Endpoint(Protocol):
+    """A listening port of a simulated miner (HTTP here, raw TCP in ``rpc.TcpEndpoint``)."""
+
+    host: str
+    port: int
+
+    @property
+    def is_up(self) -> bool: ...
+
+    def open(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    async def wait_serving(self) -> None: ...
+
+    async def shutdown(self) -> None: ...
 
 
 class HttpEndpoint:

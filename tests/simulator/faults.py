@@ -19,10 +19,40 @@ class Fault(StrEnum):
     FIRMWARE_REJECTED = "firmware_rejected"  # a firmware upload is refused after reading it
     NEVER_RETURNS = "never_returns"  # after a firmware update the miner stays offline
     WRONG_VERSION_AFTER_OTA = "wrong_version_after_ota"  # comes back with the old version
+    # CGMiner-style RPC only (``path`` is a command name): replies real firmwares got wrong.
+    BACKEND_DOWN = "backend_down"  # "Socket connect failed: Connection refused\n"
+    MULTI_COMMAND_REJECTED = "multi_command_rejected"  # joined commands get "Invalid command"
+    TRAILING_COMMA = "trailing_comma"  # ``,}``
+    STRAY_NEWLINE = "stray_newline"  # a raw newline inside a string
+    MISSING_COMMA = "missing_comma"  # ``}{`` between the objects of a list (BMMiner)
+    LIST_LEADING_COMMA = "list_leading_comma"  # ``[,{``
+    DOUBLED_QUOTE = "doubled_quote"  # ``""temp0`` (BTMiner 2023-01-06)
+    INF_NAN = "inf_nan"  # ``"inf"`` and ``"nan"`` where numbers belong (Avalon)
+    LEADING_COMMA = "leading_comma"  # the reply starts with ``,`` instead of ``{``
+    CUT_MID_LIST = "cut_mid_list"  # the reply stops inside a list (long BTMiner lists)
 
 
+MALFORMED_JSON_FAULTS = (
+    Fault.TRAILING_COMMA,
+    Fault.STRAY_NEWLINE,
+    Fault.MISSING_COMMA,
+    Fault.LIST_LEADING_COMMA,
+    Fault.DOUBLED_QUOTE,
+    Fault.INF_NAN,
+    Fault.LEADING_COMMA,
+    Fault.CUT_MID_LIST,
+)
+RPC_FAULTS = frozenset({Fault.BACKEND_DOWN, Fault.MULTI_COMMAND_REJECTED, *MALFORMED_JSON_FAULTS})
 TRANSPORT_FAULTS = frozenset(
-    {Fault.RESET, Fault.HANG, Fault.SLOW, Fault.HTTP_500, Fault.TRUNCATED, Fault.BAD_JSON}
+    {
+        Fault.RESET,
+        Fault.HANG,
+        Fault.SLOW,
+        Fault.HTTP_500,
+        Fault.TRUNCATED,
+        Fault.BAD_JSON,
+        *RPC_FAULTS,
+    }
 )
 FIRMWARE_FAULTS = frozenset(
     {Fault.FIRMWARE_REJECTED, Fault.NEVER_RETURNS, Fault.WRONG_VERSION_AFTER_OTA}
@@ -35,7 +65,7 @@ class ActiveFault:
     """One fault as set on a miner."""
 
     fault: Fault
-    path: str | None = None  # only requests to this path are affected
+    path: str | None = None  # only requests to this path (RPC: this command) are affected
     delay: float = DEFAULT_SLOW_DELAY  # for SLOW
 
     def applies_to(self, path: str) -> bool:

@@ -10,13 +10,16 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
-from .endpoint import HttpEndpoint
-from .faults import FIRMWARE_FAULTS, ActiveFault, Fault
+from . import rpc
+from .endpoint import Endpoint, HttpEndpoint
+from .faults import FIRMWARE_FAULTS, MALFORMED_JSON_FAULTS, ActiveFault, Fault
+from .identity import esp32_mac
 from .physics import Physics
 from .spec import MinerSpec
 from .state import MinerState
 
 WEB = "web"
+RPC = "rpc"
 DEFAULT_WAIT_TIMEOUT = 10.0
 # Order in which transport faults win when several apply to one request.
 TRANSPORT_FAULT_ORDER = (
@@ -27,6 +30,16 @@ TRANSPORT_FAULT_ORDER = (
     Fault.TRUNCATED,
     Fault.BAD_JSON,
 )
+# The same for the RPC port; SLOW there delays whatever else happens.
+RPC_FAULT_ORDER = (
+    Fault.RESET,
+    Fault.HANG,
+    Fault.BACKEND_DOWN,
+    Fault.MULTI_COMMAND_REJECTED,
+    Fault.TRUNCATED,
+    Fault.BAD_JSON,
+    *MALFORMED_JSON_FAULTS,
+)
 
 
 class SimulatedMiner(ABC):
@@ -34,6 +47,8 @@ class SimulatedMiner(ABC):
 
     family: ClassVar[str]
     real_ports: ClassVar[dict[str, int]] = {WEB: 80}
+    # Ports in ``real_ports`` that speak the raw TCP RPC rather than HTTP.
+    rpc_ports: ClassVar[frozenset[str]] = frozenset({RPC})
 
     def __init__(
         self,
@@ -59,10 +74,15 @@ class SimulatedMiner(ABC):
         self.physics = self.make_physics()
         self._last_tick = time.monotonic()
         self.physics.tick(self._state, 0.0)
-        self._endpoints: dict[str, HttpEndpoint] = {
-            name: HttpEndpoint(host, port if use_real_ports else 0, self._serve_http)
+        self._endpoints: dict[str, Endpoint] = {
+            name: self._make_endpoint(name, host, port if use_real_ports else 0)
             for name, port in self.real_ports.items()
         }
+
+    def _make_endpoint(self, name: str, host: str, port: int) -> Endpoint:
+        if name in self.rpc_ports:
+            return rpc.TcpEndpoint(host, port, self._serve_rpc)
+        return HttpEndpoint(host, port, self._serve_http)
 
     # --- what a family provides -------------------------------------------------------------
 
@@ -86,6 +106,18 @@ class SimulatedMiner(ABC):
     def credentials(self) -> dict[str, str] | None:
         """Login a client needs, or None where the firmware has none."""
         return None
+
+    @classmethod
+    def make_mac(cls, seed: str) -> str:
+        """The MAC of a miner whose spec names none; the same for the same seed."""
+        return esp32_mac(seed)
+
+    def handle_rpc(self, request: rpc.RpcRequest) -> rpc.RpcReply:
+        """Answer one request on the RPC port: a JSON payload, or raw bytes as they are.
+
+        A family with an RPC port overrides this (``rpc.CgminerApi`` does the dispatch).
+        """
+        return rpc.invalid_command(self.rpc_description)
 
     def on_boot(self) -> None:  # noqa: B027 - optional hook, empty by design
         """Called when a reboot completes, before the miner listens again."""
@@ -188,6 +220,15 @@ class SimulatedMiner(ABC):
                 return active
         return None
 
+    def _rpc_fault(self, fault: Fault, request: rpc.RpcRequest) -> ActiveFault | None:
+        """``fault`` if set for this request: for every command, or one of those it joins."""
+        active = self._faults.get(fault)
+        if active is None:
+            return None
+        if active.path is None or active.path == request.command:
+            return active
+        return active if active.path in request.commands else None
+
     # --- listening, reboots -----------------------------------------------------------------
 
     def _should_listen(self) -> bool:
@@ -284,6 +325,53 @@ class SimulatedMiner(ABC):
         if kind is Fault.BAD_JSON and isinstance(response, web.Response):
             return _spoil_body(response)
         return response
+
+    # --- RPC with faults --------------------------------------------------------------------
+
+    async def _serve_rpc(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request = await rpc.read_request(reader)
+        if request is None:
+            return
+        slow = self._rpc_fault(Fault.SLOW, request)
+        fault = next(
+            (
+                active
+                for kind in RPC_FAULT_ORDER
+                if (active := self._rpc_fault(kind, request)) is not None
+            ),
+            None,
+        )
+        kind = fault.fault if fault is not None else None
+        if kind is Fault.RESET:
+            writer.transport.abort()
+            return
+        if kind is Fault.HANG:
+            # Never answers; cancelled when the miner goes down or stops.
+            await asyncio.Event().wait()
+        if slow is not None:
+            await asyncio.sleep(slow.delay)
+        self.tick()
+        if kind is Fault.BACKEND_DOWN:
+            data = rpc.BACKEND_DOWN_TEXT
+        elif kind is Fault.MULTI_COMMAND_REJECTED and request.joined:
+            data = rpc.encode(rpc.invalid_command(self.rpc_description))
+        else:
+            answer = self.handle_rpc(request)
+            if kind in MALFORMED_JSON_FAULTS and isinstance(answer, dict):
+                data = rpc.malformed(answer, Fault(kind))
+            else:
+                data = rpc.encode(answer)
+                if kind is Fault.TRUNCATED:
+                    data = data[: len(data) // 2]  # and the connection closes
+                elif kind is Fault.BAD_JSON:
+                    data = data[: max(1, len(data) // 2)] + rpc.NUL
+        writer.write(data)
+        await writer.drain()
+
+    @property
+    def rpc_description(self) -> str:
+        """The ``Description`` of this firmware's RPC replies."""
+        return "cgminer"
 
     async def respond_then_reboot(
         self, request: web.BaseRequest, response: web.StreamResponse, *, stay_down: bool = False

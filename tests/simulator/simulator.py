@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from types import TracebackType
 
 from .families import miner_class
-from .identity import esp32_mac, normalise_mac
+from .identity import normalise_mac
 from .miner import SimulatedMiner
 from .spec import MinerSpec
 
@@ -81,7 +81,7 @@ class Simulator:
         index = self._started
         self._started += 1
         seed = spec.seed or f"{self.seed}:{spec.family}:{spec.model}:{index}"
-        mac = normalise_mac(spec.mac) if spec.mac else esp32_mac(seed)
+        mac = normalise_mac(spec.mac) if spec.mac else cls.make_mac(seed)
         if any(miner.mac == mac for miner in self._miners):
             raise ValueError(f"a simulated miner with MAC {mac} already runs")
         for _attempt in range(MAX_LOOPBACK_TRIES):

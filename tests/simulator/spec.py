@@ -13,7 +13,8 @@ class MinerSpec:
 
     ``legacy`` asks for the older reply shapes of a family (for AxeOS: firmware 2.4.x) when
     no ``firmware`` is given. ``host`` pins the bind address; ``seed`` changes the MAC and
-    the random stream without naming a MAC.
+    the random stream without naming a MAC. ``username``/``password`` replace the family's
+    default login (Antminer: root/root).
     """
 
     family: str = "axeos"
@@ -26,6 +27,8 @@ class MinerSpec:
     asic_model: str | None = None
     host: str | None = None
     seed: str | None = None
+    username: str | None = None  # the web login, where the family has one (default: its own)
+    password: str | None = None
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> MinerSpec:
