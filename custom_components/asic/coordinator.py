@@ -20,7 +20,7 @@ from .client import (
     MinerData,
     MinerError,
 )
-from .const import DOMAIN, LOGGER
+from .const import CREDENTIAL_FAMILIES, DOMAIN, LOGGER
 
 if TYPE_CHECKING:
     from .firmware import FirmwareCatalog
@@ -91,6 +91,14 @@ class MinerCoordinator(DataUpdateCoordinator[MinerData]):
         try:
             return await self.miner.read()
         except MinerAuthError as err:
+            if self.miner.family not in CREDENTIAL_FAMILIES:
+                # No login exists to fix this (AxeOS refuses hosts outside private ranges):
+                # a reauth flow would only confuse; say what is wrong instead.
+                raise UpdateFailed(
+                    translation_domain=DOMAIN,
+                    translation_key="access_refused",
+                    translation_placeholders={"host": self.miner.host, "error": str(err)},
+                ) from err
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
                 translation_key="auth_failed",
