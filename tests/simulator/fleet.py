@@ -16,12 +16,14 @@ MAX_SCALE = 5000
 
 
 def demo_fleet() -> list[MinerSpec]:
-    """A few boards of different generations, for the demo."""
+    """A few miners of different families and generations, for the demo."""
     return [
         MinerSpec(family="axeos", model="Bitaxe Gamma"),
         MinerSpec(family="axeos", model="Bitaxe Supra", legacy=True),
         MinerSpec(family="axeos", model="Bitaxe GT"),
         MinerSpec(family="axeos", model="NerdQAxe++"),
+        MinerSpec(family="antminer", model="Antminer S21"),
+        MinerSpec(family="antminer", model="Antminer S9"),
     ]
 
 

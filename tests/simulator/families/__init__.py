@@ -4,15 +4,18 @@ subclass and its model table, registered here."""
 from __future__ import annotations
 
 from ..miner import SimulatedMiner
+from .antminer import ANTMINER_FAMILIES
 from .axeos import AxeOSMiner
 from .axeos_models import AXEOS_MODELS
 
 FAMILIES: dict[str, type[SimulatedMiner]] = {
     AxeOSMiner.family: AxeOSMiner,
+    **{cls.family: cls for cls in ANTMINER_FAMILIES},
 }
 
 MODEL_NAMES: dict[str, tuple[str, ...]] = {
     AxeOSMiner.family: tuple(model.name for model in AXEOS_MODELS),
+    **{cls.family: tuple(model.name for model in cls.models) for cls in ANTMINER_FAMILIES},
 }
 
 
