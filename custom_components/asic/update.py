@@ -165,7 +165,9 @@ class MinerFirmwareUpdate(MinerEntity, UpdateEntity):
             try:
                 async with asyncio.timeout(remaining):
                     data = await miner.read()
-            except (MinerError, TimeoutError):
+            except TimeoutError:
+                break  # our own deadline cut the read short: that says nothing new
+            except MinerError:
                 seen_down, answered = True, None
             else:
                 if same_version(data.firmware_version, release.version):

@@ -223,6 +223,7 @@ async def test_install_end_to_end(
     axeos_miner: SimulatedMiner,
     release_feed: ReleaseFeed,
     device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
     temp_root: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -254,7 +255,7 @@ async def test_install_end_to_end(
         state = event.data["new_state"]
         assert state is not None
         seen.append(state)
-        percent = state.attributes[ATTR_UPDATE_PERCENTAGE]
+        percent = state.attributes.get(ATTR_UPDATE_PERCENTAGE)
         if percent == 0:
             # The upload starts: a poll falls due now, and must not reach the miner.
             during_upload.update(reads=reads, refreshes=refreshes, files=_leftovers(temp_root))
@@ -275,16 +276,20 @@ async def test_install_end_to_end(
     assert state.state == STATE_OFF
     assert state.attributes[ATTR_INSTALLED_VERSION] == NEW
     assert state.attributes[ATTR_IN_PROGRESS] is False
-    assert state.attributes[ATTR_UPDATE_PERCENTAGE] is None
-    device = device_registry.async_get_device(identifiers={(DOMAIN, "24:58:7c:a1:b2:c3")})
+    assert state.attributes.get(ATTR_UPDATE_PERCENTAGE) is None
+    registered = entity_registry.async_get(ENTITY_ID)
+    assert registered is not None
+    assert registered.device_id is not None
+    device = device_registry.async_get(registered.device_id)
     assert device is not None
     assert device.sw_version == NEW
 
     # Progress: unknown while downloading, then bytes sent up to 90 %, then the reboot to 100 %.
-    progress = [item.attributes[ATTR_UPDATE_PERCENTAGE] for item in seen[:-1]]
+    progress = [item.attributes.get(ATTR_UPDATE_PERCENTAGE) for item in seen[:-1]]
     assert all(item.attributes[ATTR_IN_PROGRESS] is True for item in seen[:-1])
     assert progress[0] is None
-    steps = progress[1:]
+    steps: list[int] = [step for step in progress[1:] if step is not None]
+    assert len(steps) == len(progress) - 1
     assert steps == sorted(steps)
     assert steps[0] == 0
     assert any(0 < step < update.UPLOAD_SHARE for step in steps)
@@ -482,18 +487,35 @@ async def test_no_entity_without_a_catalog(
     assert hass.states.get(ENTITY_ID) is not None
 
 
+@pytest.mark.parametrize(
+    ("fault", "key"),
+    [
+        # Files taken but no restart: the miner keeps answering with the old version.
+        (None, "firmware_wrong_version"),
+        # A miner that hangs: the last reply cut short by the deadline proves nothing.
+        (Fault.HANG, "firmware_no_return"),
+    ],
+)
 @pytest.mark.usefixtures("init_integration")
-async def test_a_miner_that_never_restarts_is_reported_with_its_version(
-    hass: HomeAssistant, axeos_miner: SimulatedMiner, monkeypatch: pytest.MonkeyPatch
+async def test_wait_for_the_new_version_alone(
+    hass: HomeAssistant,
+    axeos_miner: SimulatedMiner,
+    monkeypatch: pytest.MonkeyPatch,
+    fault: Fault | None,
+    key: str,
 ) -> None:
-    """Files taken but no restart (the simulator always restarts, so the wait runs alone)."""
-    monkeypatch.setattr(update, "REBOOT_TIMEOUT", 0.3)
+    """The simulator always restarts after an upload, so these cases run the wait alone."""
+    monkeypatch.setattr(update, "REBOOT_TIMEOUT", 1.0)
+    monkeypatch.setattr(update, "REBOOT_POLL_INTERVAL", 0.3)
     entity = hass.data[UPDATE_ENTITIES].get_entity(ENTITY_ID)
     assert isinstance(entity, update.MinerFirmwareUpdate)
+    if fault is not None:
+        axeos_miner.set_fault(fault, path="/api/system/info")
 
     with pytest.raises(HomeAssistantError) as err:
         await entity._async_wait_for_version(FirmwareRelease(NEW, NEW, None, None, {}))
 
-    assert err.value.translation_key == "firmware_wrong_version"
-    assert (err.value.translation_placeholders or {})["found"] == OLD
+    assert err.value.translation_key == key
     assert axeos_miner.state.reboot_count == 0
+    if fault is None:
+        assert (err.value.translation_placeholders or {})["found"] == OLD
