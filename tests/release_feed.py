@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 import hashlib
 import json
 import signal
 import sys
-from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 

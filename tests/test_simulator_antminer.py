@@ -4,13 +4,13 @@ with its own digest middleware (not the project's client)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 import json
 import os
+from pathlib import Path
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable
 import json
 import time
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest

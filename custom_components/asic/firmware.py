@@ -10,17 +10,17 @@ by chunk, written in the executor), verifies them, and only then hands them to t
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import json
-import shutil
-import tempfile
 from abc import ABC, abstractmethod
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+import hashlib
+import json
 from pathlib import Path
+import shutil
+import tempfile
 from typing import IO, Any, Final
 
 import aiohttp

@@ -7,14 +7,14 @@ client side (an aiohttp ``TraceConfig``), so the simulator needs no instrumentat
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+import socket
 from types import SimpleNamespace
 
 import aiohttp
-import pytest
 from aiohttp import web
+import pytest
 
 from tests.simulator import MinerSpec, SimulatedMiner, Simulator
 from tests.simulator.state import MinerState

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import tracemalloc
 from pathlib import Path
+import tracemalloc
 from typing import Any
 
 import aiohttp
-import pytest
 from aiohttp import web
+import pytest
 
 from custom_components.asic.client import (
     Capabilities,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 import runpy
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import aiohttp
-import pytest
 from aiohttp import web
+import pytest
 
 from custom_components.asic.client import (
     Family,

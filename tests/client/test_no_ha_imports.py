@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 import asyncio
 import json
-import sys
 from pathlib import Path
+import sys
 
 from tests.simulator import SimulatedMiner
 

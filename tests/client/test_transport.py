@@ -7,12 +7,12 @@ Decisions the tests pin down (see ``transport/http.py``): a truncated reply is a
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
+import time
 
 import aiohttp
-import pytest
 from aiohttp import web
+import pytest
 
 from custom_components.asic.client import (
     MinerAuthError,

@@ -6,8 +6,8 @@ import contextlib
 import math
 from typing import Any
 
-import pytest
 from hypothesis import given, settings, strategies as st
+import pytest
 
 from custom_components.asic.client import MinerProtocolError
 from custom_components.asic.client.families.axeos import (

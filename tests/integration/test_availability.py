@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from tests.simulator import Fault, SimulatedMiner

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from ipaddress import ip_address
+import socket
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
-import pytest
 from aiohttp import ClientSession, web
 from homeassistant.config_entries import (
     SOURCE_DHCP,
@@ -32,6 +31,7 @@ from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.asic import config_flow

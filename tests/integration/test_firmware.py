@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import logging
-import tempfile
-import tracemalloc
 from collections.abc import AsyncIterator
 from datetime import timedelta
+import hashlib
+import logging
 from pathlib import Path
+import tempfile
+import tracemalloc
 from typing import Any
 
-import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.asic import firmware

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+import tempfile
 from typing import Any, Literal
 
-import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.update import DATA_COMPONENT as UPDATE_ENTITIES
 from homeassistant.components.update.const import (
@@ -39,6 +38,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 

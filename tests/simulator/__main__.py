@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Sequence
 import json
 import os
 import signal
 import sys
-from collections.abc import Sequence
 
 from .control import ControlServer
 from .fleet import load_fleet

@@ -6,10 +6,10 @@ An unauthenticated request, or one with a wrong password, gets 401 and a fresh c
 
 from __future__ import annotations
 
+from collections import deque
 import hashlib
 import re
 import secrets
-from collections import deque
 
 from aiohttp import web
 

@@ -8,8 +8,8 @@ test can flip a miner offline without awaiting anything.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Awaitable, Callable
+import socket
 from typing import Protocol
 
 from aiohttp import web

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import importlib
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 

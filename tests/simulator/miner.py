@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from abc import ABC, abstractmethod
+import asyncio
 from collections.abc import Coroutine
+import time
 from typing import Any, ClassVar
 
 from aiohttp import web

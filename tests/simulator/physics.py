@@ -5,9 +5,9 @@ No timers: readings are recomputed from the time elapsed whenever someone looks.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import math
 import random
-from dataclasses import dataclass
 
 from .state import MinerState
 

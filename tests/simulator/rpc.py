@@ -14,11 +14,11 @@ replies real firmwares have been seen to send (vendor-protocols.md §2).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 import json
 import socket
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from .faults import Fault

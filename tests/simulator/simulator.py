@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import errno
 from collections.abc import Iterable
+import errno
 from types import TracebackType
 
 from .families import miner_class

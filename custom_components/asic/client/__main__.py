@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Sequence
 import json
 import sys
-from collections.abc import Sequence
 
 import aiohttp
 

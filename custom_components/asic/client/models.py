@@ -8,9 +8,9 @@ Unknown is ``None``, never 0.
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from enum import StrEnum
+import math
 from typing import Any
 
 

@@ -10,13 +10,13 @@ as the firmware rewrites its config file from what it was sent.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 import datetime
 import hashlib
 import json
 import math
 import re
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
 

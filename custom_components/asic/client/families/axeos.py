@@ -10,9 +10,9 @@ Pools: up to 2.14 as ``stratumURL``/``fallbackStratumURL`` keys; 2.15 keeps a ``
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+import logging
 from pathlib import Path
 from typing import Any
 

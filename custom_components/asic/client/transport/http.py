@@ -14,8 +14,8 @@ How an HTTP status becomes an error (``raise_for_status``):
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Mapping
+import json
 from typing import Any
 
 import aiohttp
