@@ -299,6 +299,333 @@ async def test_older_firmware_stores_without_checks(
     assert (info["autofanspeed"], info["fanspeed"]) == (0, 70)
 
 
+# --- ESP-Miner 2.15: pool slots -------------------------------------------------------------
+
+SLOT_KEYS = [
+    "id",
+    "stratumProtocol",
+    "stratumURL",
+    "stratumPort",
+    "stratumUser",
+    "stratumPassword",
+    "stratumSuggestedDifficulty",
+    "stratumExtranonceSubscribe",
+    "stratumTLS",
+    "stratumCert",
+    "stratumDecodeCoinbase",
+    "stratumV2ChannelType",
+    "stratumV2AuthorityPubkey",
+    "stratumV2RequireAuth",
+]
+
+
+def slot_body(slot: int | None = None, **fields: Any) -> dict[str, Any]:
+    """A valid slot record (URL, port and user are required), with ``fields`` over it."""
+    tag = "" if slot is None else str(slot)
+    body: dict[str, Any] = {
+        "stratumURL": f"pool{tag}.example.org",
+        "stratumPort": 3000 + (slot or 0),
+        "stratumUser": f"bc1qslot{tag}",
+    }
+    if slot is not None:
+        body = {"id": slot} | body
+    return body | fields
+
+
+def slots_of(info: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    return {pool["id"]: pool for pool in info["pools"]}
+
+
+async def send(
+    http: aiohttp.ClientSession,
+    miner: SimulatedMiner,
+    method: str,
+    path: str,
+    body: Any = None,
+    data: bytes | None = None,
+) -> tuple[int, str]:
+    async with http.request(method, url(miner, path), json=body, data=data) as response:
+        return response.status, await response.text()
+
+
+async def reboot(miner: SimulatedMiner) -> None:
+    miner.reboot()
+    await miner.wait_until_down()
+    await miner.wait_until_up()
+
+
+async def board_215(sim: Simulator) -> SimulatedMiner:
+    return await sim.start(MinerSpec(model="Bitaxe GT", firmware="v2.15.0"))
+
+
+async def test_215_info_lists_the_slots_and_keeps_the_flat_keys(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    miner = await board_215(sim)
+    info = await get_info(http, miner)
+    assert (info["primaryPoolIndex"], info["secondaryPoolIndex"]) == (0, 1)
+    slots = slots_of(info)
+    assert sorted(slots) == [0, 1]
+    assert all(list(pool) == SLOT_KEYS for pool in info["pools"])
+    assert {pool["stratumPassword"] for pool in info["pools"]} == {"*****"}
+    primary, fallback = miner.state.pools
+    assert (info["stratumURL"], info["stratumPort"], info["stratumUser"]) == (
+        slots[0]["stratumURL"],
+        slots[0]["stratumPort"],
+        slots[0]["stratumUser"],
+    )
+    assert (primary.url, primary.port) == (slots[0]["stratumURL"], slots[0]["stratumPort"])
+    assert (info["fallbackStratumURL"], fallback.url) == (slots[1]["stratumURL"],) * 2
+    assert "stratumPassword" not in info
+    keys = list(info)
+    # 2.15's order: selectors and slots after isUsingFallbackStratum, then the flat keys.
+    order = [
+        "isUsingFallbackStratum",
+        "primaryPoolIndex",
+        "secondaryPoolIndex",
+        "useFallbackStratum",
+        "pools",
+        "stratumURL",
+        "stratumV2ChannelType",
+        "fallbackStratumURL",
+        "fallbackStratumV2ChannelType",
+        "useCustomWWW",
+        "overclockEnabled",
+        "hashrateMonitor",
+        "partitions",
+        "sharesRejectedReasons",
+    ]
+    assert [keys.index(key) for key in order] == sorted(keys.index(key) for key in order)
+    for key in ("sharesPending", "workReceived", "minFreeHeap", "maxAllocHeap", "totalHashes"):
+        assert key in info
+    assert [part["label"] for part in info["partitions"]] == ["factory", "ota_0", "ota_1"]
+    older = await get_info(http, await sim.start(MinerSpec(model="Bitaxe GT")))
+    assert not {"pools", "primaryPoolIndex", "partitions", "useCustomWWW"} & set(older)
+
+
+async def test_215_patch_writes_slots_as_whole_records(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    miner = await board_215(sim)
+    first = slot_body(0, stratumPassword="s3cret", stratumTLS=1, stratumSuggestedDifficulty=2048)
+    assert await patch(http, miner, {"pools": [first, slot_body(6)]}) == (200, "")
+    slots = slots_of(await get_info(http, miner))
+    assert sorted(slots) == [0, 1, 6]
+    assert (slots[0]["stratumURL"], slots[0]["stratumTLS"]) == ("pool0.example.org", 1)
+    assert slots[0]["stratumSuggestedDifficulty"] == 2048
+    assert miner.state.primary_pool.password == "s3cret"
+    # "*****" (what info shows) keeps the stored password; fields left out take defaults.
+    again = slot_body(0, stratumPassword="*****", stratumURL="other.example.org")
+    assert await patch(http, miner, {"pools": [again]}) == (200, "")
+    slot = slots_of(await get_info(http, miner))[0]
+    assert (slot["stratumURL"], slot["stratumTLS"], slot["stratumSuggestedDifficulty"]) == (
+        "other.example.org",
+        0,
+        0,
+    )
+    assert miner.state.primary_pool.password == "s3cret"
+    # No password at all stores "x"; key names match whatever their case.
+    body = {"ID": 0, "StratumUrl": "case.example.org", "STRATUMPORT": 1, "stratumuser": "u"}
+    assert await patch(http, miner, {"Pools": [body]}) == (200, "")
+    assert (await get_info(http, miner))["stratumURL"] == "case.example.org"
+    assert miner.state.primary_pool.password == "x"
+
+
+async def test_215_ignores_the_old_pool_keys(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    miner = await board_215(sim)
+    before = await get_info(http, miner)
+    body = {
+        "stratumURL": "legacy.example.org",
+        "stratumPort": 99999,  # 2.14 would refuse it; 2.15 does not look at the key
+        "stratumUser": "legacy",
+        "fallbackStratumURL": "legacy-fallback.example.org",
+        "stratumTLS": 7,
+        "frequency": 550,
+    }
+    assert await patch(http, miner, body) == (200, "")
+    after = await get_info(http, miner)
+    assert after["pools"] == before["pools"]
+    assert (after["stratumURL"], after["fallbackStratumURL"]) == (
+        before["stratumURL"],
+        before["fallbackStratumURL"],
+    )
+    assert after["frequency"] == 550
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"pools": {"id": 0}},  # not a list
+        {"pools": [["not", "an", "object"]]},
+        {"pools": [slot_body()]},  # no id
+        {"pools": [slot_body(8)]},
+        {"pools": [slot_body(-1)]},
+        {"pools": [slot_body() | {"id": "1"}]},
+        {"pools": [slot_body(0, stratumURL="")]},
+        {"pools": [{"id": 0, "stratumURL": "pool.example.org", "stratumPort": 3333}]},
+        {"pools": [slot_body(0, stratumUser="")]},
+        {"pools": [slot_body(0, stratumPort=0)]},
+        {"pools": [slot_body(0, stratumPort=65536)]},
+        {"pools": [slot_body(0, stratumPort="3333")]},
+        {"pools": [slot_body(0, stratumPassword=None)]},
+        {"pools": [slot_body(0, stratumProtocol="sv1")]},
+        {"pools": [slot_body(0, stratumTLS=3)]},
+        {"pools": [slot_body(0, stratumSuggestedDifficulty=-1)]},
+        {"pools": [slot_body(0, stratumExtranonceSubscribe="yes")]},
+        {"pools": [slot_body(0, stratumV2ChannelType="Extended")]},
+        {"pools": [slot_body(0, stratumV2AuthorityPubkey="k" * 129)]},
+        {"pools": [slot_body(0, stratumURL="u" * 256)]},
+        {"pools": [slot_body(0, stratumCert="c" * 3001)]},
+        {"primaryPoolIndex": 8},
+        {"secondaryPoolIndex": -1},
+        {"pools": [slot_body(2), slot_body(3, stratumPort=0)], "frequency": 550},
+        {"pools": [slot_body(2)], "temptarget": 99},
+    ],
+)
+async def test_215_patch_refuses_a_bad_slot_and_stores_nothing(
+    sim: Simulator, http: aiohttp.ClientSession, body: dict[str, Any]
+) -> None:
+    miner = await board_215(sim)
+    before = await get_info(http, miner)
+    assert await patch(http, miner, body) == (400, "Wrong API input")
+    after = await get_info(http, miner)
+    assert after["pools"] == before["pools"]
+    assert after["frequency"] == before["frequency"]
+
+
+async def test_215_selectors_apply_at_the_next_boot(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    miner = await board_215(sim)
+    body = {"pools": [slot_body(3), slot_body(4)], "primaryPoolIndex": 3, "secondaryPoolIndex": 4}
+    assert await patch(http, miner, body) == (200, "")
+    info = await get_info(http, miner)
+    assert (info["primaryPoolIndex"], info["stratumURL"]) == (0, "public-pool.io")
+    await reboot(miner)
+    info = await get_info(http, miner)
+    assert (info["primaryPoolIndex"], info["secondaryPoolIndex"]) == (3, 4)
+    assert (info["stratumURL"], info["stratumPort"]) == ("pool3.example.org", 3003)
+    assert info["fallbackStratumURL"] == "pool4.example.org"
+    assert (miner.state.primary_pool.url, miner.state.fallback_pool.url) == (
+        "pool3.example.org",
+        "pool4.example.org",
+    )
+
+
+async def test_215_put_pool(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    miner = await board_215(sim)
+    path = "/api/system/pools/5"
+    assert await send(http, miner, "PUT", path, slot_body(stratumTLS=2)) == (
+        200,
+        '{"message": "Pool updated successfully"}',
+    )
+    slot = slots_of(await get_info(http, miner))[5]
+    assert (slot["stratumURL"], slot["stratumTLS"]) == ("pool.example.org", 2)
+    # The index comes from the URI only; C's atoi reads "abc" as 0.
+    assert (await send(http, miner, "PUT", "/api/system/pools/abc", slot_body(9)))[0] == 200
+    assert slots_of(await get_info(http, miner))[0]["stratumURL"] == "pool9.example.org"
+    assert miner.state.primary_pool.url == "pool9.example.org"
+    for bad in ("/api/system/pools/8", "/api/system/pools/-1"):
+        assert await send(http, miner, "PUT", bad, slot_body()) == (400, "Invalid pool index")
+    assert await send(http, miner, "PUT", path, data=b"{not json") == (400, "Invalid JSON")
+    assert await send(http, miner, "PUT", path, data=b"") == (400, "Invalid request length")
+    assert await send(http, miner, "PUT", path, slot_body(stratumUser="")) == (
+        400,
+        "Invalid pool configuration payload",
+    )
+    assert await send(http, miner, "PUT", path, [slot_body()]) == (
+        400,
+        "Invalid pool configuration payload",
+    )
+
+
+async def test_215_delete_pool(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    miner = await board_215(sim)
+    selected = "Cannot delete a pool that is currently selected as primary or fallback"
+    assert await send(http, miner, "DELETE", "/api/system/pools/0") == (400, selected)
+    assert await send(http, miner, "DELETE", "/api/system/pools/1") == (400, selected)
+    assert await send(http, miner, "DELETE", "/api/system/pools/8") == (400, "Invalid pool index")
+    assert await patch(http, miner, {"pools": [slot_body(6), slot_body(7)]}) == (200, "")
+    assert await send(http, miner, "DELETE", "/api/system/pools/6") == (
+        200,
+        '{"message": "Pool cleared successfully"}',
+    )
+    assert sorted(slots_of(await get_info(http, miner))) == [0, 1, 7]
+    # The check reads the stored selectors: a slot chosen for the next boot is kept too.
+    assert await patch(http, miner, {"secondaryPoolIndex": 7, "primaryPoolIndex": 1}) == (200, "")
+    assert await send(http, miner, "DELETE", "/api/system/pools/7") == (400, selected)
+    # Slot 0 is no longer selected: cleared, it falls back to the build's default pool.
+    assert await send(http, miner, "DELETE", "/api/system/pools/0") == (
+        200,
+        '{"message": "Pool cleared successfully"}',
+    )
+    slot = slots_of(await get_info(http, miner))[0]
+    assert (slot["stratumURL"], slot["stratumPort"], slot["stratumUser"]) == (
+        "public-pool.io",
+        21496,
+        "replace-this-with-your-btc-address.bitaxe",
+    )
+
+
+async def test_215_hostname_change_answers_with_a_redirect(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    miner = await board_215(sim)
+    status, text = await patch(http, miner, {"hostname": "rack-9.local"})
+    assert status == 200
+    assert json.loads(text) == {
+        "status": "success",
+        "redirect": {
+            "url": "http://rack-9.local",
+            "delay": 2000,
+            "message": "Hostname updated. Redirecting to new address...",
+        },
+    }
+    assert (await get_info(http, miner))["hostname"] == "rack-9"
+    assert await patch(http, miner, {"hostname": "rack-9"}) == (200, "")
+
+
+async def test_pool_routes_need_215(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    miner = await sim.start(MinerSpec(model="Bitaxe GT"))
+    assert await send(http, miner, "PUT", "/api/system/pools/2", slot_body()) == (
+        404,
+        '{"error": "unknown route"}',
+    )
+    assert (await send(http, miner, "DELETE", "/api/system/pools/2"))[0] == 404
+
+
+async def test_update_to_215_moves_the_two_pools_into_slots(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    miner = await sim.start(MinerSpec(model="Bitaxe Gamma"))
+    body = {
+        "stratumURL": "mine.example.org",
+        "stratumPort": 4333,
+        "stratumUser": "bc1qmine",
+        "stratumTLS": 1,
+        "fallbackStratumURL": "spare.example.org",
+        "fallbackStratumPort": 3334,
+        "fallbackStratumUser": "bc1qspare",
+    }
+    assert await patch(http, miner, body) == (200, "")
+    assert (await post(http, miner, "/api/system/OTA", build_app_image("v2.15.0")))[0] == 200
+    await miner.wait_until_down()
+    await miner.wait_until_up()
+    info = await get_info(http, miner)
+    slots = slots_of(info)
+    assert (info["version"], sorted(slots)) == ("v2.15.0", [0, 1])
+    assert (slots[0]["stratumURL"], slots[0]["stratumPort"], slots[0]["stratumTLS"]) == (
+        "mine.example.org",
+        4333,
+        1,
+    )
+    assert (slots[1]["stratumURL"], slots[1]["stratumUser"]) == ("spare.example.org", "bc1qspare")
+    assert (info["stratumURL"], info["fallbackStratumURL"]) == (
+        "mine.example.org",
+        "spare.example.org",
+    )
+
+
 # --- actions --------------------------------------------------------------------------------
 
 
@@ -538,6 +865,7 @@ def test_app_image_round_trip() -> None:
 
 def test_fleets() -> None:
     assert [spec.model for spec in load_fleet("demo")][:2] == ["Bitaxe Gamma", "Bitaxe Supra"]
+    assert any(spec.firmware == "v2.15.0" for spec in load_fleet("demo"))  # a pool-slot board
     assert len(load_fleet("scale:12")) == 12
     assert {spec.model for spec in load_fleet("axeos")} >= {"Bitaxe Ultra", "LuckyMiner LV07"}
     specs = parse_fleet(

@@ -21,6 +21,7 @@ def demo_fleet() -> list[MinerSpec]:
         MinerSpec(family="axeos", model="Bitaxe Gamma"),
         MinerSpec(family="axeos", model="Bitaxe Supra", legacy=True),
         MinerSpec(family="axeos", model="Bitaxe GT"),
+        MinerSpec(family="axeos", model="Bitaxe GT", firmware="v2.15.0"),
         MinerSpec(family="axeos", model="NerdQAxe++"),
         MinerSpec(family="antminer", model="Antminer S21"),
         MinerSpec(family="antminer", model="Antminer S9"),

@@ -1,8 +1,8 @@
 """ESP-Miner / AxeOS boards (Bitaxe, NerdAxe, LuckyMiner...): the REST API on port 80.
 
-Reply shapes and texts follow the ESP-Miner source: the 2.14 shape for newer firmware, the
-2.4 shape (as recorded from a real Bitaxe Supra) for older firmware. Which routes exist
-depends on the running version, so a firmware update changes them.
+Reply shapes and texts follow the ESP-Miner source: the 2.15 shape (pool slots) from 2.15 on,
+the 2.14 shape for 2.11–2.14, the 2.4 shape (as recorded from a real Bitaxe Supra) for older
+firmware. Which routes exist depends on the running version, so a firmware update changes them.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ NEWER_SHAPE_SINCE = (2, 11, 0)  # checked settings, manualFanSpeed, JSON restart
 IDENTIFY_SINCE = (2, 12, 0)
 PAUSE_SINCE = (2, 14, 0)
 WWW_REBOOTS_SINCE = (2, 15, 0)
+POOL_SLOTS_SINCE = (2, 15, 0)  # eight pool slots, PUT/DELETE /api/system/pools/{n}
 NETWORK_CHECK_SINCE = (2, 6, 0)
 
 CORS_HEADERS = {
@@ -135,6 +136,11 @@ class AxeOSMiner(SimulatedMiner):
         self._legacy_override = spec.legacy
         self._pending_www_version: str | None = None
         self._identify_on = False
+        # 2.15 pool slots: the stored records (None until the first 2.15 boot migrates the old
+        # settings), the selectors as stored and as the running firmware read them at boot.
+        self._slots: dict[int, dict[str, Any]] | None = None
+        self._stored_selection = [0, 1]
+        self._running_selection = (0, 1)
         frequency = board.frequency if chip is board.chip else chip.default_frequency
         voltage = board.voltage if chip is board.chip else chip.default_voltage
         return MinerState(
@@ -182,6 +188,11 @@ class AxeOSMiner(SimulatedMiner):
     def supports(self, since: tuple[int, int, int]) -> bool:
         return self.version_tuple >= since
 
+    @property
+    def has_pool_slots(self) -> bool:
+        """Whether the running firmware keeps its pools in slots (ESP-Miner 2.15 and later)."""
+        return not self.legacy and self.supports(POOL_SLOTS_SINCE)
+
     # --- HTTP -------------------------------------------------------------------------------
 
     async def handle_web(self, request: web.BaseRequest) -> web.StreamResponse:
@@ -197,6 +208,10 @@ class AxeOSMiner(SimulatedMiner):
             return _json(self.asic_info())
         if route == ("PATCH", "/api/system"):
             return await self._patch(request)
+        if method in ("PUT", "DELETE") and path.startswith(POOLS_ROUTE) and self.has_pool_slots:
+            if method == "PUT":
+                return await self._put_pool(request)
+            return self._delete_pool(request)
         if route == ("POST", "/api/system/restart"):
             reply = _text("System will restart shortly.")
             if not self.legacy:
@@ -231,8 +246,9 @@ class AxeOSMiner(SimulatedMiner):
     # --- replies ----------------------------------------------------------------------------
 
     def system_info(self) -> dict[str, Any]:
-        """``/api/system/info`` of newer firmware (keys and order of ESP-Miner 2.14)."""
+        """``/api/system/info`` of newer firmware (keys and order of ESP-Miner 2.14 or 2.15)."""
         state, board = self._state, self.board
+        slots = self.has_pool_slots
         info: dict[str, Any] = {
             "power": round(state.power, 3),
             "voltage": round(state.input_voltage, 1),
@@ -253,12 +269,20 @@ class AxeOSMiner(SimulatedMiner):
             "errorPercentage": state.error_percentage,
             "sharesAccepted": state.shares_accepted,
             "sharesRejected": state.shares_rejected,
+        }
+        if slots:
+            info["sharesPending"] = 0
+        info |= {
             "bestDiff": round(state.best_diff),
             "bestSessionDiff": round(state.best_session_diff),
             "poolDifficulty": 1000,
             "responseTime": 42.5,
             "responseShareBatch": 1,
             "processTime": 0.8,
+        }
+        if slots:
+            info["workReceived"] = state.shares_accepted * 4
+        info |= {
             "blockFound": 0,
             "showNewBlock": False,
             "blockHeight": 912_345,
@@ -269,9 +293,17 @@ class AxeOSMiner(SimulatedMiner):
             "freeHeap": 8_443_612,
             "freeHeapInternal": 151_244,
             "freeHeapSpiram": 8_292_368,
-            "uptimeSeconds": int(state.uptime),
-            "cpuUsage": 21.5,
         }
+        if slots:
+            info |= {"minFreeHeap": 8_101_220, "maxAllocHeap": 110_580}
+        info["uptimeSeconds"] = int(state.uptime)
+        if slots:
+            info |= {
+                "totalUptimeSeconds": int(state.uptime) + 86_400,
+                "totalHashes": round(state.hashrate * 1e9 * state.uptime),
+                "totalLog2Work": 62.5,
+            }
+        info["cpuUsage"] = 21.5
         if self.supports(PAUSE_SINCE):
             info["miningPaused"] = state.paused
         info |= {
@@ -300,6 +332,37 @@ class AxeOSMiner(SimulatedMiner):
             "poolConnectionInfo": "Connected",
             "isUsingFallbackStratum": int(state.using_fallback),
         }
+        if slots:
+            info |= self._pool_slot_info()
+        else:
+            info |= self._pool_settings_info()
+        info |= {
+            "overclockEnabled": int(state.overclock_enabled),
+            "display": self._setting("display", "SSD1306 (128x32)"),
+            "rotation": self._setting("rotation", 0),
+            "invertscreen": int(bool(self._setting("invertscreen", False))),
+            "displayTimeout": self._setting("displayTimeout", -1),
+            "autofanspeed": int(state.fan_auto),
+            "manualFanSpeed": state.manual_fan_percent,
+            "minFanSpeed": state.min_fan_percent,
+            "temptarget": state.temp_target,
+            "coreVoltage": state.core_voltage,
+            "frequency": cjson_number(state.frequency),
+            "statsFrequency": self._setting("statsFrequency", 0),
+            "statsLimit": 720,
+            "hashrateMonitor": self._hashrate_monitor(),
+        }
+        if slots:
+            info["partitions"] = self._partitions()
+        info["sharesRejectedReasons"] = []
+        if self.board.device_model_in_info:
+            info["deviceModel"] = self.board.device_model
+        return info
+
+    def _pool_settings_info(self) -> dict[str, Any]:
+        """The pool part of ``info`` up to 2.14: two pools as flat settings."""
+        state = self._state
+        info: dict[str, Any] = {}
         for prefix, pool in (
             ("stratum", state.primary_pool),
             ("fallbackStratum", state.fallback_pool),
@@ -327,25 +390,91 @@ class AxeOSMiner(SimulatedMiner):
                 "fallbackStratumV2ChannelType", "extended"
             ),
             "fallbackStratumProtocol": self._setting("fallbackStratumProtocol", "SV1"),
-            "overclockEnabled": int(state.overclock_enabled),
-            "display": self._setting("display", "SSD1306 (128x32)"),
-            "rotation": self._setting("rotation", 0),
-            "invertscreen": int(bool(self._setting("invertscreen", False))),
-            "displayTimeout": self._setting("displayTimeout", -1),
-            "autofanspeed": int(state.fan_auto),
-            "manualFanSpeed": state.manual_fan_percent,
-            "minFanSpeed": state.min_fan_percent,
-            "temptarget": state.temp_target,
-            "coreVoltage": state.core_voltage,
-            "frequency": cjson_number(state.frequency),
-            "statsFrequency": self._setting("statsFrequency", 0),
-            "statsLimit": 720,
-            "hashrateMonitor": self._hashrate_monitor(),
-            "sharesRejectedReasons": [],
         }
-        if self.board.device_model_in_info:
-            info["deviceModel"] = self.board.device_model
         return info
+
+    def _pool_slot_info(self) -> dict[str, Any]:
+        """The pool part of ``info`` from 2.15: the selectors, the filled slots (passwords
+        masked), then the old flat keys, now read from the running primary and fallback slots.
+        """
+        primary, secondary = self._running_selection
+        info: dict[str, Any] = {
+            "primaryPoolIndex": primary,
+            "secondaryPoolIndex": secondary,
+            "useFallbackStratum": int(bool(self._setting("useFallbackStratum", False))),
+            "pools": [
+                {"id": index} | self._reported_slot(pool)
+                for index in range(axeos_settings.MAX_POOLS)
+                if (pool := self._live_slot(index))["stratumURL"]
+            ],
+        }
+        for prefix, index in (("stratum", primary), ("fallbackStratum", secondary)):
+            pool = self._live_slot(index)
+            info |= {
+                f"{prefix}{name}": pool[f"stratum{name}"]
+                for name in (
+                    "URL",
+                    "Port",
+                    "User",
+                    "SuggestedDifficulty",
+                    "ExtranonceSubscribe",
+                    "TLS",
+                    "Cert",
+                    "DecodeCoinbase",
+                    "Protocol",
+                    "V2AuthorityPubkey",
+                    "V2ChannelType",
+                )
+            }
+        info["useCustomWWW"] = int(bool(self._setting("useCustomWWW", False)))
+        return info
+
+    @staticmethod
+    def _reported_slot(pool: dict[str, Any]) -> dict[str, Any]:
+        """A slot as ``info`` lists it: the firmware's key order, the password masked."""
+        names = (
+            "stratumProtocol",
+            "stratumURL",
+            "stratumPort",
+            "stratumUser",
+            "stratumPassword",
+            "stratumSuggestedDifficulty",
+            "stratumExtranonceSubscribe",
+            "stratumTLS",
+            "stratumCert",
+            "stratumDecodeCoinbase",
+            "stratumV2ChannelType",
+            "stratumV2AuthorityPubkey",
+            "stratumV2RequireAuth",
+        )
+        reported = {name: pool[name] for name in names}
+        reported["stratumPassword"] = axeos_settings.MASKED_PASSWORD
+        return reported
+
+    def _partitions(self) -> list[dict[str, Any]]:
+        """2.15's app partitions; only the running one is described here (an assumption)."""
+        state = self._state
+        running = "ota_1" if state.firmware_updates % 2 else "ota_0"
+        partitions: list[dict[str, Any]] = []
+        for label in ("factory", "ota_0", "ota_1"):
+            entry: dict[str, Any] = {
+                "label": label,
+                "isCurrent": label == running,
+                "isFactory": label == "factory",
+                "version": None,
+                "compileDate": None,
+                "compileTime": None,
+                "usagePercent": None,
+            }
+            if label == running:
+                entry |= {
+                    "version": state.version,
+                    "compileDate": "Jan  1 2026",
+                    "compileTime": "12:00:00",
+                    "usagePercent": 39,
+                }
+            partitions.append(entry)
+        return partitions
 
     def _setting(self, name: str, default: Any) -> Any:
         return self._state.other_settings.get(name, default)
@@ -453,12 +582,141 @@ class AxeOSMiner(SimulatedMiner):
             body = {}  # cJSON finds no keys in a non-object: nothing changes
         if self.legacy:
             self._apply(axeos_settings.legacy_changes(body))
+        elif self.has_pool_slots:
+            return self._patch_with_pool_slots(body)
         else:
             changes = axeos_settings.validate(body)
             if changes is None:
                 return _error(400, "Wrong API input")
             self._apply(changes)
         return web.Response(headers=CORS_HEADERS)
+
+    def _patch_with_pool_slots(self, body: dict[str, Any]) -> web.Response:
+        """2.15: the settings table without the old pool keys (they are ignored), the slot
+        selectors, and a ``pools`` list of slot records; all checked before any is stored.
+        """
+        changes = axeos_settings.validate(body, axeos_settings.SETTINGS_POOL_SLOTS)
+        pools_key = axeos_settings.find_key(body, "pools")
+        pools = body[pools_key] if pools_key is not None else []
+        if changes is None or not axeos_settings.pool_list_is_valid(pools):
+            return _error(400, "Wrong API input")
+        renamed = None
+        if "hostname" in changes:
+            changes["hostname"] = _without_local_suffix(changes["hostname"])
+            if changes["hostname"] != self._state.hostname:
+                renamed = changes["hostname"]
+        for name, position in (("primaryPoolIndex", 0), ("secondaryPoolIndex", 1)):
+            if name in changes:
+                # Stored now, read by the firmware at its next boot.
+                self._stored_selection[position] = changes.pop(name)
+        self._apply(changes)
+        for item in pools:
+            self._store_slot(axeos_settings.slot_id(item), item)
+        if renamed is None:
+            return web.Response(headers=CORS_HEADERS)
+        return _json(
+            {
+                "status": "success",
+                "redirect": {
+                    "url": f"http://{renamed}.local",
+                    "delay": 2000,
+                    "message": "Hostname updated. Redirecting to new address...",
+                },
+            }
+        )
+
+    # --- 2.15 pool slots --------------------------------------------------------------------
+
+    @property
+    def slot_records(self) -> dict[int, dict[str, Any]]:
+        """The stored slot records; the first use on 2.15 migrates the two pools before it."""
+        if self._slots is None:
+            self._slots = self._migrated_slots()
+        return self._slots
+
+    def _migrated_slots(self) -> dict[int, dict[str, Any]]:
+        """What 2.15 makes of the older pool settings at its first boot: slots 0 and 1."""
+        slots: dict[int, dict[str, Any]] = {}
+        for index, (prefix, pool) in enumerate(
+            (("stratum", self._state.primary_pool), ("fallbackStratum", self._state.fallback_pool))
+        ):
+            slots[index] = {
+                "stratumProtocol": self._setting(f"{prefix}Protocol", axeos_settings.SV1),
+                "stratumURL": pool.url,
+                "stratumPort": pool.port,
+                "stratumUser": pool.user,
+                "stratumPassword": pool.password,
+                "stratumSuggestedDifficulty": self._setting(f"{prefix}SuggestedDifficulty", 1000),
+                "stratumExtranonceSubscribe": self._setting(f"{prefix}ExtranonceSubscribe", False),
+                "stratumTLS": self._setting(f"{prefix}TLS", 0),
+                "stratumCert": self._setting(f"{prefix}Cert", ""),
+                "stratumV2ChannelType": self._setting(f"{prefix}V2ChannelType", "extended"),
+                "stratumV2AuthorityPubkey": self._setting(f"{prefix}V2AuthorityPubkey", ""),
+                "stratumDecodeCoinbase": self._setting(f"{prefix}DecodeCoinbase", True),
+            }
+        return slots
+
+    def _live_slot(self, index: int) -> dict[str, Any]:
+        return axeos_settings.live_pool(index, self.slot_records.get(index))
+
+    def _store_slot(self, index: int, body: dict[str, Any]) -> None:
+        old = self.slot_records.get(index)
+        old_password = old.get("stratumPassword") if old else None
+        self.slot_records[index] = axeos_settings.stored_pool(body, old_password)
+        self._sync_pools()
+
+    def _sync_pools(self) -> None:
+        """Point the shared state's two pools at the slots the running firmware uses."""
+        pools = []
+        for index in self._running_selection:
+            slot = self._live_slot(index)
+            pools.append(
+                PoolState(
+                    slot["stratumURL"],
+                    slot["stratumPort"],
+                    slot["stratumUser"],
+                    slot["stratumPassword"],
+                )
+            )
+        self._state.pools = pools
+
+    def _pool_index(self, request: web.BaseRequest) -> int | None:
+        """The slot named at the end of the URI (C's ``atoi``: no digits is 0); None if out
+        of range.
+        """
+        tail = request.raw_path.rsplit("/", 1)[1]
+        match = re.match(r"\s*([+-]?\d+)", tail)
+        index = int(match.group(1)) if match else 0
+        return index if 0 <= index < axeos_settings.MAX_POOLS else None
+
+    async def _put_pool(self, request: web.BaseRequest) -> web.Response:
+        index = self._pool_index(request)
+        if index is None:
+            return _error(400, "Invalid pool index")
+        length = request.content_length or 0
+        if length <= 0 or length >= PATCH_BODY_LIMIT:
+            return _error(400, "Invalid request length")
+        raw = await request.read()
+        try:
+            body = json.loads(raw.decode("utf-8", "replace"))
+        except ValueError:
+            return _error(400, "Invalid JSON")
+        if not axeos_settings.pool_is_valid(body):
+            return _error(400, "Invalid pool configuration payload")
+        self._store_slot(index, body)
+        return _json({"message": "Pool updated successfully"})
+
+    def _delete_pool(self, request: web.BaseRequest) -> web.Response:
+        index = self._pool_index(request)
+        if index is None:
+            return _error(400, "Invalid pool index")
+        if index in self._stored_selection:
+            return _error(
+                400, "Cannot delete a pool that is currently selected as primary or fallback"
+            )
+        self.slot_records.pop(index, None)
+        self._sync_pools()
+        return _json({"message": "Pool cleared successfully"})
 
     def _apply(self, changes: dict[str, Any]) -> None:
         state = self._state
@@ -529,6 +787,7 @@ class AxeOSMiner(SimulatedMiner):
             # The firmware reads the web UI's version.txt when it boots.
             self._pending_www_version = found
         if self.supports(WWW_REBOOTS_SINCE):
+            self._state.other_settings["useCustomWWW"] = True
             return await self.respond_then_reboot(
                 request,
                 _text("WWW update complete, rebooting now!\n"),
@@ -540,9 +799,22 @@ class AxeOSMiner(SimulatedMiner):
         if self._pending_www_version is not None:
             self._state.www_version = self._pending_www_version
             self._pending_www_version = None
+        if self.has_pool_slots:
+            # The firmware reads its pool selectors at boot only.
+            primary, secondary = self._stored_selection
+            self._running_selection = (primary, secondary)
+            self._sync_pools()
 
 
 POOL_FIELDS = {"URL": "url", "Port": "port", "User": "user", "Password": "password"}
+POOLS_ROUTE = "/api/system/pools/"
+
+
+def _without_local_suffix(hostname: str) -> str:
+    """2.15 stores ``bitaxe.local`` as ``bitaxe`` (the suffix, any case, is dropped)."""
+    if len(hostname) > len(".local") and hostname.lower().endswith(".local"):
+        return hostname[: -len(".local")]
+    return hostname
 
 
 def _pool_field(name: str) -> tuple[bool, str] | None:

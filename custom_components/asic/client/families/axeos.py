@@ -5,6 +5,7 @@ is read once at connect for the model name and the frequency and voltage choices
 Writes: ``PATCH /api/system`` with only the keys that change, so nothing else is touched.
 Pools: up to 2.14 as ``stratumURL``/``fallbackStratumURL`` keys; 2.15 keeps a ``pools`` list
 (reported in ``/api/system/info``) and ignores the old keys, so it is written as that list.
+A pool write first reads ``info`` to learn which of the two the board is, and its slots.
 """
 
 from __future__ import annotations
@@ -260,6 +261,29 @@ def _errors(info: Mapping[str, Any]) -> tuple[ReportedError, ...]:
     return tuple(errors)
 
 
+# What a 2.15 slot keeps besides URL, port, user and password. The firmware replaces a slot's
+# record whole on a write, so these are sent back as read to leave them as they were.
+SLOT_KEPT_FIELDS = (
+    "stratumProtocol",
+    "stratumSuggestedDifficulty",
+    "stratumExtranonceSubscribe",
+    "stratumTLS",
+    "stratumCert",
+    "stratumDecodeCoinbase",
+    "stratumV2ChannelType",
+    "stratumV2AuthorityPubkey",
+    "stratumV2RequireAuth",
+)
+
+
+def _slot_settings(info: Mapping[str, Any], slot: int) -> dict[str, Any]:
+    """The kept fields of slot ``slot`` as ``info`` reports it (nothing for an empty slot)."""
+    for item in info.get("pools") or ():
+        if isinstance(item, Mapping) and as_int(item.get("id")) == slot:
+            return {key: item[key] for key in SLOT_KEPT_FIELDS if key in item}
+    return {}
+
+
 def _pool_slots(info: Mapping[str, Any]) -> tuple[int, int] | None:
     """The primary and fallback slot ids where the firmware keeps a ``pools`` list."""
     if not isinstance(info.get("pools"), list):
@@ -289,8 +313,6 @@ class AxeOSMiner(Miner):
         self._asic_info: Mapping[str, Any] | None = None
         self._asic_info_read = False
         self._capabilities: Capabilities | None = None
-        # Pool slots of firmware 2.15+ (``pools`` list): primary and fallback slot ids.
-        self._pool_slots: tuple[int, int] | None = None
 
     @property
     def capabilities(self) -> Capabilities:
@@ -306,7 +328,6 @@ class AxeOSMiner(Miner):
             raise MinerProtocolError(f"{self.host} did not answer as an AxeOS miner")
         data = parse_info(info, self._asic_info)
         self._capabilities = data.capabilities
-        self._pool_slots = _pool_slots(info)
         return data
 
     async def _read_asic_info(self) -> Mapping[str, Any] | None:
@@ -362,17 +383,25 @@ class AxeOSMiner(Miner):
             if port is None:
                 raise MinerCommandError(f"The pool URL {pool.url!r} has no port")
             stored.append((host, port, pool))
-        if self._pool_slots is not None:
+        # Fresh, not from the last poll: the firmware may have changed since (an update to
+        # 2.15 would otherwise get the old keys, which it ignores without an error).
+        async with self.lock:
+            info = await self.http.get_json("/api/system/info")
+        if not isinstance(info, dict) or not is_axeos_info(info):
+            raise MinerProtocolError(f"{self.host} did not answer as an AxeOS miner")
+        slots = _pool_slots(info)
+        if slots is not None:
             settings: dict[str, Any] = {
                 "pools": [
                     {
                         "id": slot,
+                        **_slot_settings(info, slot),
                         "stratumURL": host,
                         "stratumPort": port,
                         "stratumUser": pool.user,
                         "stratumPassword": pool.password,
                     }
-                    for slot, (host, port, pool) in zip(self._pool_slots, stored, strict=False)
+                    for slot, (host, port, pool) in zip(slots, stored, strict=False)
                 ]
             }
         else:
