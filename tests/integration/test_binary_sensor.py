@@ -8,9 +8,10 @@ from homeassistant.const import STATE_OFF, STATE_ON, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
+from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import SimulatedMiner
 
 from .test_sensor import change_reply, only_platform, refresh
@@ -44,7 +45,7 @@ async def test_binary_sensor_entities(
     init_integration: MockConfigEntry,
 ) -> None:
     """Every binary sensor of a Bitaxe Gamma: registry entry and state."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await snapshot_entities(hass, entity_registry, snapshot, init_integration.entry_id)
 
 
 async def test_mining_follows_the_miner(

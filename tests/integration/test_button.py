@@ -11,10 +11,11 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.asic.const import DOMAIN
+from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, SimulatedMiner
 
 from .test_sensor import LAST_RESTART, only_platform, refresh
@@ -55,7 +56,7 @@ async def test_button_entities(
     init_integration: MockConfigEntry,
 ) -> None:
     """Every button of a Bitaxe Gamma: registry entry and state."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await snapshot_entities(hass, entity_registry, snapshot, init_integration.entry_id)
 
 
 async def test_restart(

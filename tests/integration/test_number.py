@@ -11,10 +11,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.asic.const import DOMAIN
+from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerState, SimulatedMiner
 
 from .test_sensor import number_state, only_platform, pin_readings
@@ -56,7 +57,7 @@ async def test_number_entities(
     init_integration: MockConfigEntry,
 ) -> None:
     """Every number of a Bitaxe Gamma: registry entry and state."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await snapshot_entities(hass, entity_registry, snapshot, init_integration.entry_id)
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -18,11 +18,11 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
     mock_restore_cache_with_extra_data,
-    snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.asic.const import CONF_FIRMWARE_FEED, DOMAIN
+from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerState, SimulatedMiner
 
 POLL = timedelta(seconds=10)  # the AxeOS poll interval
@@ -58,7 +58,7 @@ def frozen_clock(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
 
 
 def only_platform(platform: Platform) -> Iterator[None]:
-    """Set up one platform only: ``snapshot_platform`` compares one platform at a time."""
+    """Set up one platform only: ``snapshot_entities`` compares one platform at a time."""
     with patch("custom_components.asic.PLATFORMS", [platform]):
         yield
 
@@ -142,7 +142,7 @@ async def test_sensor_entities(
     init_integration: MockConfigEntry,
 ) -> None:
     """Every sensor of a Bitaxe Gamma: registry entry and state."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await snapshot_entities(hass, entity_registry, snapshot, init_integration.entry_id)
 
 
 @pytest.mark.usefixtures("all_entities_enabled")

@@ -20,10 +20,11 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.asic.const import CONF_FAMILY, DOMAIN
+from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 
 from .test_sensor import number_state, only_platform, set_up
@@ -73,7 +74,7 @@ async def test_switch_entities(
     init_integration: MockConfigEntry,
 ) -> None:
     """Every switch of a Bitaxe Gamma: registry entry and state."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await snapshot_entities(hass, entity_registry, snapshot, init_integration.entry_id)
 
 
 @pytest.mark.usefixtures("init_integration")
