@@ -8,7 +8,9 @@ Decisions the tests pin down (see ``transport/http.py``): a truncated reply is a
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 import time
+from typing import BinaryIO
 
 import aiohttp
 from aiohttp import web
@@ -24,6 +26,7 @@ from custom_components.asic.client import (
     split_host_port,
 )
 from custom_components.asic.client.families.axeos import AxeOSMiner
+from custom_components.asic.client.miner import iter_file
 from custom_components.asic.client.transport.http import (
     MAX_REPLY_BYTES,
     HttpTransport,
@@ -302,3 +305,32 @@ async def test_upload_without_progress_callback(
     http = await transport(serve, session, "/api/system/OTA", ota)
     status, body = await http.upload("/api/system/OTA", chunks(), 4, None, timeout=5)
     assert (status, body, received) == (500, b"Write Error", [b"abcd"])
+
+
+async def test_iter_file_closes_the_file_without_awaiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upload cut short (the miner answered, the request was cancelled) closes the file.
+
+    aiohttp cancels the body writer once the reply is in, possibly while the file generator
+    awaits its last read; a close that had to be awaited too could then never happen, and the
+    file stayed open until garbage collection. So closing the generator must finish at once.
+    """
+    firmware = tmp_path / "esp-miner.bin"
+    firmware.write_bytes(b"abcdefgh")
+    opened: list[BinaryIO] = []
+    real_open = Path.open
+
+    def spy_open(path: Path, mode: str = "r") -> BinaryIO:
+        handle: BinaryIO = real_open(path, mode)  # type: ignore[assignment]
+        opened.append(handle)
+        return handle
+
+    monkeypatch.setattr(Path, "open", spy_open)
+    chunks = iter_file(firmware, chunk_size=4)
+    assert await anext(chunks) == b"abcd"
+
+    closing = chunks.aclose().__await__()
+    with pytest.raises(StopIteration):
+        closing.send(None)  # done in one step: nothing left for the event loop to run
+    assert [handle.closed for handle in opened] == [True]

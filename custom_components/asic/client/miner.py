@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -46,14 +46,18 @@ class FirmwarePart:
         return self.path.stat().st_size
 
 
-async def iter_file(path: Path, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
+async def iter_file(path: Path, chunk_size: int = CHUNK_SIZE) -> AsyncGenerator[bytes]:
     """Read a file in chunks off the event loop; memory stays at one chunk."""
     handle = await asyncio.to_thread(path.open, "rb")
     try:
         while chunk := await asyncio.to_thread(handle.read, chunk_size):
             yield chunk
     finally:
-        await asyncio.to_thread(handle.close)
+        # Closed right here, not in the executor: the HTTP client cancels its body writer once
+        # the miner has answered, which can be while this generator still awaits its last
+        # read, and an awaited close would then never run. Closing a file opened for reading
+        # does not block.
+        handle.close()
 
 
 class Miner(ABC):
