@@ -312,9 +312,10 @@ async def test_iter_file_closes_the_file_without_awaiting(
 ) -> None:
     """An upload cut short (the miner answered, the request was cancelled) closes the file.
 
-    aiohttp cancels the body writer once the reply is in, possibly while the file generator
-    awaits its last read; a close that had to be awaited too could then never happen, and the
-    file stayed open until garbage collection. So closing the generator must finish at once.
+    aiohttp cancels the body writer once the reply is in, and the file generator is then closed
+    from a cancelled task or by the garbage collector; with a close that had to be awaited the
+    file stayed open until collected (ResourceWarning). So closing the generator must finish at
+    once.
     """
     firmware = tmp_path / "esp-miner.bin"
     firmware.write_bytes(b"abcdefgh")

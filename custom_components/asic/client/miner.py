@@ -53,10 +53,10 @@ async def iter_file(path: Path, chunk_size: int = CHUNK_SIZE) -> AsyncGenerator[
         while chunk := await asyncio.to_thread(handle.read, chunk_size):
             yield chunk
     finally:
-        # Closed right here, not in the executor: the HTTP client cancels its body writer once
-        # the miner has answered, which can be while this generator still awaits its last
-        # read, and an awaited close would then never run. Closing a file opened for reading
-        # does not block.
+        # Closed right here, not in the executor: aiohttp can leave the body unfinished (it
+        # cancels its body writer once the miner has answered), and the generator is then
+        # closed from a cancelled task or by the garbage collector, where an awaited close may
+        # never run. Closing a file opened for reading does not block.
         handle.close()
 
 
