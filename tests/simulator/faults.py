@@ -30,6 +30,8 @@ class Fault(StrEnum):
     INF_NAN = "inf_nan"  # ``"inf"`` and ``"nan"`` where numbers belong (Avalon)
     LEADING_COMMA = "leading_comma"  # the reply starts with ``,`` instead of ``{``
     CUT_MID_LIST = "cut_mid_list"  # the reply stops inside a list (long BTMiner lists)
+    # Whatsminer: the privileged API refuses ("can't access write cmd") as if never unlocked.
+    PRIVILEGED_LOCKED = "privileged_locked"
 
 
 MALFORMED_JSON_FAULTS = (

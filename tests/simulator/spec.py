@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+BOOLEAN_KEYS = frozenset({"legacy", "password_changed"})
+
 
 @dataclass(frozen=True, slots=True)
 class MinerSpec:
@@ -29,6 +31,8 @@ class MinerSpec:
     seed: str | None = None
     username: str | None = None  # the web login, where the family has one (default: its own)
     password: str | None = None
+    api: str | None = None  # Whatsminer: "v2" or "v3" (default: from the firmware date)
+    password_changed: bool | None = None  # Whatsminer: admin password changed once (unlocks v2)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> MinerSpec:
@@ -39,9 +43,9 @@ class MinerSpec:
             raise ValueError(f"unknown miner spec keys {unknown}; known keys: {sorted(known)}")
         values: dict[str, Any] = {}
         for key, value in data.items():
-            if key == "legacy":
+            if key in BOOLEAN_KEYS:
                 if value is not None and not isinstance(value, bool):
-                    raise ValueError(f"'legacy' must be true or false, not {value!r}")
+                    raise ValueError(f"{key!r} must be true or false, not {value!r}")
                 values[key] = value
             elif value is not None:
                 values[key] = str(value)
