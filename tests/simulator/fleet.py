@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .families.axeos_models import AXEOS_MODELS
+from .families.whatsminer_models import WHATSMINER_MODELS
 from .spec import MinerSpec
 
 SCALE_PREFIX = "scale:"
@@ -25,6 +26,8 @@ def demo_fleet() -> list[MinerSpec]:
         MinerSpec(family="axeos", model="NerdQAxe++"),
         MinerSpec(family="antminer", model="Antminer S21"),
         MinerSpec(family="antminer", model="Antminer S9"),
+        MinerSpec(family="whatsminer", model="M30S", api="v2", password="hunter22"),
+        MinerSpec(family="whatsminer", model="M60S", api="v3", password="super123"),
     ]
 
 
@@ -49,7 +52,18 @@ def scale_fleet(count: int) -> list[MinerSpec]:
     ]
 
 
-PRESETS = {"demo": demo_fleet, "axeos": axeos_fleet}
+def whatsminer_fleet() -> list[MinerSpec]:
+    """Every Whatsminer model on API v2, a locked and an old-firmware M30S, an M60S on v3."""
+    specs = [
+        MinerSpec(family="whatsminer", model=model.name, password_changed=True)
+        for model in WHATSMINER_MODELS
+    ]
+    specs.append(MinerSpec(family="whatsminer", model="M30S", legacy=True))
+    specs.append(MinerSpec(family="whatsminer", model="M60S", api="v3"))
+    return specs
+
+
+PRESETS = {"demo": demo_fleet, "axeos": axeos_fleet, "whatsminer": whatsminer_fleet}
 
 
 def load_fleet(name_or_path: str) -> list[MinerSpec]:

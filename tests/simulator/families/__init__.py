@@ -7,15 +7,19 @@ from ..miner import SimulatedMiner
 from .antminer import ANTMINER_FAMILIES
 from .axeos import AxeOSMiner
 from .axeos_models import AXEOS_MODELS
+from .whatsminer import WhatsminerMiner
+from .whatsminer_models import WHATSMINER_MODELS
 
 FAMILIES: dict[str, type[SimulatedMiner]] = {
     AxeOSMiner.family: AxeOSMiner,
     **{cls.family: cls for cls in ANTMINER_FAMILIES},
+    WhatsminerMiner.family: WhatsminerMiner,
 }
 
 MODEL_NAMES: dict[str, tuple[str, ...]] = {
     AxeOSMiner.family: tuple(model.name for model in AXEOS_MODELS),
     **{cls.family: tuple(model.name for model in cls.models) for cls in ANTMINER_FAMILIES},
+    WhatsminerMiner.family: tuple(model.name for model in WHATSMINER_MODELS),
 }
 
 
