@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+import logging
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
@@ -38,6 +39,27 @@ class AsicRuntime:
 
 type AsicConfigEntry = ConfigEntry[AsicRuntime]
 
+COORDINATOR_LOGGER = LOGGER.getChild("coordinator")
+
+
+class _LostMinerAtInfo(logging.Filter):
+    """Home Assistant's coordinator reports the first failed poll at ERROR.
+
+    A miner that is switched off or unplugged is an everyday event for its owner (a heater
+    turned off for the night), not an error: it is logged once at INFO, as is its return.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.ERROR and str(record.msg).startswith(
+            ("Error fetching", "Timeout fetching")
+        ):
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+            return COORDINATOR_LOGGER.isEnabledFor(logging.INFO)
+        return True
+
+
+COORDINATOR_LOGGER.addFilter(_LostMinerAtInfo())
+
 
 class MinerCoordinator(DataUpdateCoordinator[MinerData]):
     """Polls one miner; HA's coordinator logs once when it is lost and once when it is back."""
@@ -53,7 +75,7 @@ class MinerCoordinator(DataUpdateCoordinator[MinerData]):
     ) -> None:
         super().__init__(
             hass,
-            LOGGER,
+            COORDINATOR_LOGGER,
             config_entry=entry,
             name=f"{entry.title} ({miner.host})",
             update_interval=update_interval,

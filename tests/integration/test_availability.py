@@ -68,6 +68,7 @@ async def test_offline_miner_unavailable_then_back(
     assert set(offline.values()) == {STATE_UNAVAILABLE}
     lost = connection_logs(caplog)
     assert len(lost) == 1
+    assert lost[0].levelno == logging.INFO
     assert "127.0.0.1" in lost[0].getMessage()
 
     # Still gone: nothing more in the log.
