@@ -16,7 +16,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import MinerData
-from .coordinator import AsicConfigEntry, MinerCoordinator
+from .coordinator import AsicConfigEntry
 from .entity import MinerEntity
 
 PARALLEL_UPDATES = 0
@@ -80,12 +80,6 @@ class MinerBinarySensor(MinerEntity, BinarySensorEntity):
     """A binary sensor whose state is one fact of the latest poll."""
 
     entity_description: MinerBinarySensorEntityDescription
-
-    def __init__(
-        self, coordinator: MinerCoordinator, description: MinerBinarySensorEntityDescription
-    ) -> None:
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
 
     @property
     def is_on(self) -> bool | None:

@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import Miner, MinerData
-from .coordinator import AsicConfigEntry, MinerCoordinator
+from .coordinator import AsicConfigEntry
 from .entity import MinerEntity
 
 PARALLEL_UPDATES = 1
@@ -74,12 +74,6 @@ class MinerButton(MinerEntity, ButtonEntity):
     """A button; a refused press is an error in the user's language."""
 
     entity_description: MinerButtonEntityDescription
-
-    def __init__(
-        self, coordinator: MinerCoordinator, description: MinerButtonEntityDescription
-    ) -> None:
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
 
     async def async_press(self) -> None:
         # No poll right after: a restarting miner does not answer and would only show as

@@ -6,6 +6,7 @@ from collections.abc import Awaitable
 
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from yarl import URL
 
@@ -59,14 +60,15 @@ class MinerEntity(CoordinatorEntity[MinerCoordinator]):
 
     _attr_has_entity_name = True
 
-    def __init__(self, coordinator: MinerCoordinator, key: str) -> None:
+    def __init__(self, coordinator: MinerCoordinator, description: EntityDescription) -> None:
         super().__init__(coordinator)
+        self.entity_description = description
         entry = coordinator.config_entry
         mac = entry.unique_id
         assert mac is not None  # the config flow always sets the MAC as unique id
         data = coordinator.data
         miner = coordinator.miner
-        self._attr_unique_id = f"{mac}_{key}"
+        self._attr_unique_id = f"{mac}_{description.key}"
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, mac)},
             connections={(CONNECTION_NETWORK_MAC, mac)},

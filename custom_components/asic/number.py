@@ -124,8 +124,7 @@ class MinerNumber(MinerEntity, NumberEntity):
     def __init__(
         self, coordinator: MinerCoordinator, description: MinerNumberEntityDescription
     ) -> None:
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
+        super().__init__(coordinator, description)
         setup_range = description.range_fn(coordinator.data.capabilities)
         assert setup_range is not None  # exists_fn checked it
         self._setup_range = setup_range

@@ -317,12 +317,6 @@ class MinerSensor(MinerEntity, SensorEntity):
 
     entity_description: MinerSensorEntityDescription
 
-    def __init__(
-        self, coordinator: MinerCoordinator, description: MinerSensorEntityDescription
-    ) -> None:
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
-
     @property
     def native_value(self) -> StateType:
         return self.entity_description.value_fn(self.coordinator.data)
@@ -331,10 +325,10 @@ class MinerSensor(MinerEntity, SensorEntity):
 class MinerLastRestartSensor(MinerEntity, SensorEntity):
     """When the miner last booted, from its uptime; steady between polls."""
 
-    entity_description = LAST_RESTART
+    entity_description: SensorEntityDescription
 
     def __init__(self, coordinator: MinerCoordinator) -> None:
-        super().__init__(coordinator, LAST_RESTART.key)
+        super().__init__(coordinator, LAST_RESTART)
         self._boot_time: datetime | None = None
         self._last_uptime: int | None = None
         self._track_uptime()
@@ -374,10 +368,10 @@ class MinerEnergySensor(MinerEntity, RestoreSensor):
     intervals, since the miner's power during it is unknown.
     """
 
-    entity_description = ENERGY
+    entity_description: SensorEntityDescription
 
     def __init__(self, coordinator: MinerCoordinator) -> None:
-        super().__init__(coordinator, ENERGY.key)
+        super().__init__(coordinator, ENERGY)
         self._energy_kwh = 0.0
         self._last_sample: tuple[datetime, float] | None = None
 

@@ -12,7 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import Miner, MinerData
-from .coordinator import AsicConfigEntry, MinerCoordinator
+from .coordinator import AsicConfigEntry
 from .entity import MinerEntity
 
 PARALLEL_UPDATES = 1
@@ -79,12 +79,6 @@ class MinerSwitch(MinerEntity, SwitchEntity):
     """A switch that shows what the miner reports after each command, never a guess."""
 
     entity_description: MinerSwitchEntityDescription
-
-    def __init__(
-        self, coordinator: MinerCoordinator, description: MinerSwitchEntityDescription
-    ) -> None:
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
 
     @property
     def is_on(self) -> bool | None:

@@ -9,6 +9,7 @@ from typing import Any, Final
 from homeassistant.components.update import (
     UpdateDeviceClass,
     UpdateEntity,
+    UpdateEntityDescription,
     UpdateEntityFeature,
 )
 from homeassistant.core import HomeAssistant, callback
@@ -27,6 +28,10 @@ from .entity import MinerEntity
 from .firmware import FirmwareCatalog, FirmwareRelease, firmware_error, same_version
 
 PARALLEL_UPDATES = 1
+
+FIRMWARE = UpdateEntityDescription(
+    key="firmware", translation_key="firmware", device_class=UpdateDeviceClass.FIRMWARE
+)
 
 # How long a miner may take to come back after the firmware was sent, and how often it is
 # asked meanwhile. Module constants so that tests can shorten them.
@@ -53,8 +58,6 @@ async def async_setup_entry(
 class MinerFirmwareUpdate(MinerEntity, UpdateEntity):
     """The miner's firmware against its catalog's releases."""
 
-    _attr_translation_key = "firmware"
-    _attr_device_class = UpdateDeviceClass.FIRMWARE
     _attr_supported_features = (
         UpdateEntityFeature.INSTALL
         | UpdateEntityFeature.PROGRESS
@@ -63,7 +66,7 @@ class MinerFirmwareUpdate(MinerEntity, UpdateEntity):
     )
 
     def __init__(self, coordinator: MinerCoordinator, catalog: FirmwareCatalog) -> None:
-        super().__init__(coordinator, "firmware")
+        super().__init__(coordinator, FIRMWARE)
         self._catalog = catalog
         self._attr_title = catalog.title
 
