@@ -13,6 +13,7 @@ from aiohttp import web
 import pytest
 
 from custom_components.asic.client import (
+    MINER_CLASSES,
     Capabilities,
     Credentials,
     Family,
@@ -206,8 +207,9 @@ async def test_connect_identifies_the_family(
 
 def test_create_miner_refuses_unknown_families() -> None:
     session = None  # never used: the family is refused first
-    with pytest.raises(MinerUnsupportedError, match="antminer"):
-        create_miner("antminer", "127.0.0.1", session)  # type: ignore[arg-type]
+    missing = next(family for family in Family if family not in MINER_CLASSES)
+    with pytest.raises(MinerUnsupportedError, match=missing.value):
+        create_miner(missing, "127.0.0.1", session)  # type: ignore[arg-type]
     with pytest.raises(MinerUnsupportedError, match="toaster"):
         create_miner("toaster", "127.0.0.1", session)  # type: ignore[arg-type]
 

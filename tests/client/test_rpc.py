@@ -15,14 +15,17 @@ from custom_components.asic.client import (
 )
 from custom_components.asic.client.transport.rpc import RpcTransport, check_status
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
+from tests.simulator.families.antminer import AntminerMiner as SimulatedAntminer
 from tests.simulator.faults import MALFORMED_JSON_FAULTS
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 
 @pytest.fixture
-async def s19(simulator: Simulator) -> SimulatedMiner:
-    return await simulator.start(MinerSpec(family="antminer", model="Antminer S19 Pro"))
+async def s19(simulator: Simulator) -> SimulatedAntminer:
+    miner = await simulator.start(MinerSpec(family="antminer", model="Antminer S19 Pro"))
+    assert isinstance(miner, SimulatedAntminer)
+    return miner
 
 
 def rpc_of(miner: SimulatedMiner, timeout: float = 5) -> RpcTransport:
@@ -110,7 +113,7 @@ async def test_inner_status_of_a_joined_reply_is_checked(s19: SimulatedMiner) ->
 
 
 @pytest.mark.parametrize("fault", [*MALFORMED_JSON_FAULTS, Fault.BAD_JSON])
-async def test_malformed_replies_are_repaired(s19: SimulatedMiner, fault: Fault) -> None:
+async def test_malformed_replies_are_repaired(s19: SimulatedAntminer, fault: Fault) -> None:
     s19.set_fault(fault)
     reply = await rpc_of(s19).command("pools")
     truth = s19.miner_conf()["pools"]

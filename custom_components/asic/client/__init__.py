@@ -17,6 +17,7 @@ from .errors import (
     MinerProtocolError,
     MinerUnsupportedError,
 )
+from .families.antminer import AntminerMiner
 from .families.axeos import AxeOSMiner
 from .identify import identify
 from .miner import Credentials, FirmwarePart, Miner, ProgressCallback
@@ -35,6 +36,7 @@ from .models import (
 
 MINER_CLASSES: dict[Family, type[Miner]] = {
     Family.AXEOS: AxeOSMiner,
+    Family.ANTMINER: AntminerMiner,
 }
 
 
@@ -64,12 +66,20 @@ def create_miner(
     port: int | None = None,
     credentials: Credentials | None = None,
     timeout: float = 10.0,
+    rpc_port: int | None = None,
 ) -> Miner:
-    """A :class:`Miner` of a known family, without talking to it yet."""
+    """A :class:`Miner` of a known family, without talking to it yet.
+
+    ``rpc_port``: the CGMiner-style RPC port where it is not 4028 (families that use one).
+    """
     try:
         miner_class = MINER_CLASSES[Family(family)]
     except (KeyError, ValueError) as err:
         raise MinerUnsupportedError(f"The {family} family is not supported yet") from err
+    if rpc_port is not None and getattr(miner_class, "uses_rpc", False):
+        return miner_class(  # type: ignore[call-arg]
+            host, session, port=port, credentials=credentials, timeout=timeout, rpc_port=rpc_port
+        )
     return miner_class(host, session, port=port, credentials=credentials, timeout=timeout)
 
 
@@ -81,12 +91,23 @@ async def connect(
     port: int | None = None,
     credentials: Credentials | None = None,
     timeout: float = 10.0,
+    rpc_port: int | None = None,
 ) -> Miner:
     """A :class:`Miner` for ``host``, identifying its family first when not given."""
     if family is None:
-        found = await identify(host, session, port=port, timeout=timeout)
-        family, port = found.family, found.port
-    return create_miner(family, host, session, port=port, credentials=credentials, timeout=timeout)
+        found = await identify(
+            host, session, port=port, timeout=timeout, credentials=credentials, rpc_port=rpc_port
+        )
+        family, port, rpc_port = found.family, found.port, found.rpc_port or rpc_port
+    return create_miner(
+        family,
+        host,
+        session,
+        port=port,
+        credentials=credentials,
+        timeout=timeout,
+        rpc_port=rpc_port,
+    )
 
 
 __all__ = [

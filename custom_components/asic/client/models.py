@@ -77,6 +77,7 @@ class Identity:
     mac: str | None
     api_flavour: str | None = None
     port: int | None = None
+    rpc_port: int | None = None  # the CGMiner-style RPC port, where the family uses one
 
 
 @dataclass(frozen=True, slots=True)

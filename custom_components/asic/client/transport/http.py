@@ -10,6 +10,11 @@ How an HTTP status becomes an error (``raise_for_status``):
 - 5xx to a write → ``MinerCommandError`` with the firmware's message when it gives one (ESP-Miner
   sends its refusals, e.g. "Not allowed in AP mode", as 500), else ``MinerConnectionError``;
 - any other 4xx → ``MinerCommandError`` with the firmware's message ("Wrong API input").
+
+With ``auth`` (a :class:`.digest.DigestAuth`) every request carries the digest answer to the
+last challenge, reusing its nonce; a 401 is answered once with its new challenge (again when it
+says ``stale=true``), and a 401 after that is the wrong-credentials ``MinerAuthError`` above.
+A streamed body cannot be sent twice, so it goes out with the last challenge's answer only.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from ..errors import (
     MinerUnsupportedError,
 )
 from ..miner import ProgressCallback
+from .digest import DigestAuth
 
 MAX_REPLY_BYTES = 2 * 1024 * 1024
 
@@ -50,8 +56,10 @@ class HttpTransport:
         *,
         timeout: float,
         scheme: str = "http",
+        auth: DigestAuth | None = None,
     ) -> None:
         self._session = session
+        self._auth = auth
         try:
             self._base = URL(f"{scheme}://{format_host(host, port)}")
         except ValueError as err:
@@ -79,6 +87,42 @@ class HttpTransport:
     ) -> tuple[int, Mapping[str, str], bytes]:
         """Send one request; return (status, headers, body) whatever the status."""
         url = self._base.with_path(path)
+        replayable = data is None or isinstance(data, bytes)
+        stale_retried = False
+        attempt = 0
+        while True:
+            sent = dict(headers or {})
+            if self._auth is not None and (answer := self._auth.header(method, url.raw_path_qs)):
+                sent["Authorization"] = answer
+            status, reply_headers, body = await self._request_once(
+                method,
+                url,
+                json_body=json_body,
+                data=data,
+                headers=sent or None,
+                timeout=timeout,
+                allow_redirects=allow_redirects,
+            )
+            if status != 401 or self._auth is None or not replayable:
+                return status, reply_headers, body
+            usable, stale = self._auth.accept(reply_headers.get("WWW-Authenticate"))
+            attempt += 1
+            if not usable or (attempt > 1 and (not stale or stale_retried)):
+                return status, reply_headers, body
+            stale_retried = stale_retried or (attempt > 1 and stale)
+
+    async def _request_once(
+        self,
+        method: str,
+        url: URL,
+        *,
+        json_body: Any,
+        data: bytes | AsyncIterator[bytes] | None,
+        headers: Mapping[str, str] | None,
+        timeout: float | None,
+        allow_redirects: bool,
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        path = url.path
         client_timeout = aiohttp.ClientTimeout(total=timeout or self._timeout)
         try:
             async with self._session.request(
