@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .families.axeos_models import AXEOS_MODELS
+from .families.braiins import BRAIINS_MODEL_NAMES
 from .families.goldshell_models import GOLDSHELL_MODELS
 from .families.whatsminer_models import WHATSMINER_MODELS
 from .spec import MinerSpec
@@ -30,6 +31,7 @@ def demo_fleet() -> list[MinerSpec]:
         MinerSpec(family="whatsminer", model="M30S", api="v2", password="hunter22"),
         MinerSpec(family="whatsminer", model="M60S", api="v3", password="super123"),
         MinerSpec(family="goldshell", model="KD Box II"),
+        MinerSpec(family="braiins", model="Antminer S19 XP"),
     ]
 
 
@@ -70,8 +72,16 @@ def goldshell_fleet() -> list[MinerSpec]:
     return [MinerSpec(family="goldshell", model=model.name) for model in GOLDSHELL_MODELS]
 
 
+def braiins_fleet() -> list[MinerSpec]:
+    """One miner of every Braiins OS model, and an S19 XP on 25.03 (RPC only)."""
+    specs = [MinerSpec(family="braiins", model=name) for name in BRAIINS_MODEL_NAMES]
+    specs.append(MinerSpec(family="braiins", model="Antminer S19 XP", firmware="25.03"))
+    return specs
+
+
 PRESETS = {"demo": demo_fleet, "axeos": axeos_fleet, "whatsminer": whatsminer_fleet}
 PRESETS["goldshell"] = goldshell_fleet
+PRESETS["braiins"] = braiins_fleet
 
 
 def load_fleet(name_or_path: str) -> list[MinerSpec]:

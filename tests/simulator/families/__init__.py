@@ -7,6 +7,7 @@ from ..miner import SimulatedMiner
 from .antminer import ANTMINER_FAMILIES
 from .axeos import AxeOSMiner
 from .axeos_models import AXEOS_MODELS
+from .braiins import BRAIINS_MODEL_NAMES, BraiinsMiner
 from .goldshell import GOLDSHELL_MODEL_NAMES, GoldshellMiner
 from .whatsminer import WhatsminerMiner
 from .whatsminer_models import WHATSMINER_MODELS
@@ -16,6 +17,7 @@ FAMILIES: dict[str, type[SimulatedMiner]] = {
     **{cls.family: cls for cls in ANTMINER_FAMILIES},
     WhatsminerMiner.family: WhatsminerMiner,
     GoldshellMiner.family: GoldshellMiner,
+    BraiinsMiner.family: BraiinsMiner,
 }
 
 MODEL_NAMES: dict[str, tuple[str, ...]] = {
@@ -23,6 +25,7 @@ MODEL_NAMES: dict[str, tuple[str, ...]] = {
     **{cls.family: tuple(model.name for model in cls.models) for cls in ANTMINER_FAMILIES},
     WhatsminerMiner.family: tuple(model.name for model in WHATSMINER_MODELS),
     GoldshellMiner.family: GOLDSHELL_MODEL_NAMES,
+    BraiinsMiner.family: BRAIINS_MODEL_NAMES,
 }
 
 
