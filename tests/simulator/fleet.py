@@ -11,6 +11,7 @@ from typing import Any
 from .families.axeos_models import AXEOS_MODELS
 from .families.braiins import BRAIINS_MODEL_NAMES
 from .families.goldshell_models import GOLDSHELL_MODELS
+from .families.vnish_models import VNISH_MODELS
 from .families.whatsminer_models import WHATSMINER_MODELS
 from .spec import MinerSpec
 
@@ -32,6 +33,7 @@ def demo_fleet() -> list[MinerSpec]:
         MinerSpec(family="whatsminer", model="M60S", api="v3", password="super123"),
         MinerSpec(family="goldshell", model="KD Box II"),
         MinerSpec(family="braiins", model="Antminer S19 XP"),
+        MinerSpec(family="vnish", model="Antminer S19j Pro"),
     ]
 
 
@@ -83,6 +85,13 @@ PRESETS = {"demo": demo_fleet, "axeos": axeos_fleet, "whatsminer": whatsminer_fl
 PRESETS["goldshell"] = goldshell_fleet
 PRESETS["braiins"] = braiins_fleet
 
+
+def vnish_fleet() -> list[MinerSpec]:
+    """One Vnish miner of every model."""
+    return [MinerSpec(family="vnish", model=model.name) for model in VNISH_MODELS]
+
+
+PRESETS["vnish"] = vnish_fleet
 
 
 def load_fleet(name_or_path: str) -> list[MinerSpec]:

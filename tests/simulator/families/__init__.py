@@ -9,6 +9,8 @@ from .axeos import AxeOSMiner
 from .axeos_models import AXEOS_MODELS
 from .braiins import BRAIINS_MODEL_NAMES, BraiinsMiner
 from .goldshell import GOLDSHELL_MODEL_NAMES, GoldshellMiner
+from .vnish import VnishMiner
+from .vnish_models import VNISH_MODELS
 from .whatsminer import WhatsminerMiner
 from .whatsminer_models import WHATSMINER_MODELS
 
@@ -16,6 +18,7 @@ FAMILIES: dict[str, type[SimulatedMiner]] = {
     AxeOSMiner.family: AxeOSMiner,
     **{cls.family: cls for cls in ANTMINER_FAMILIES},
     WhatsminerMiner.family: WhatsminerMiner,
+    VnishMiner.family: VnishMiner,
     GoldshellMiner.family: GoldshellMiner,
     BraiinsMiner.family: BraiinsMiner,
 }
@@ -24,6 +27,7 @@ MODEL_NAMES: dict[str, tuple[str, ...]] = {
     AxeOSMiner.family: tuple(model.name for model in AXEOS_MODELS),
     **{cls.family: tuple(model.name for model in cls.models) for cls in ANTMINER_FAMILIES},
     WhatsminerMiner.family: tuple(model.name for model in WHATSMINER_MODELS),
+    VnishMiner.family: tuple(model.name for model in VNISH_MODELS),
     GoldshellMiner.family: GOLDSHELL_MODEL_NAMES,
     BraiinsMiner.family: BRAIINS_MODEL_NAMES,
 }
