@@ -11,9 +11,7 @@ from typing import Any
 from .families.avalon_models import AVALON_MODELS
 from .families.axeos_models import AXEOS_MODELS
 from .families.braiins import BRAIINS_MODEL_NAMES
-from .families.epic_models import EPIC_MODELS
 from .families.goldshell_models import GOLDSHELL_MODELS
-from .families.luxos import LUXOS_MODEL_NAMES
 from .families.vnish_models import VNISH_MODELS
 from .families.whatsminer_models import WHATSMINER_MODELS
 from .spec import MinerSpec
@@ -38,8 +36,6 @@ def demo_fleet() -> list[MinerSpec]:
         MinerSpec(family="braiins", model="Antminer S19 XP"),
         MinerSpec(family="vnish", model="Antminer S19j Pro"),
         MinerSpec(family="avalon", model="Avalon Nano 3"),
-        MinerSpec(family="epic", model="Antminer S19j Pro"),
-        MinerSpec(family="luxos", model="Antminer S19k Pro"),
     ]
 
 
@@ -87,15 +83,9 @@ def braiins_fleet() -> list[MinerSpec]:
     return specs
 
 
-def luxos_fleet() -> list[MinerSpec]:
-    """One miner of every LuxOS model."""
-    return [MinerSpec(family="luxos", model=name) for name in LUXOS_MODEL_NAMES]
-
-
 PRESETS = {"demo": demo_fleet, "axeos": axeos_fleet, "whatsminer": whatsminer_fleet}
 PRESETS["goldshell"] = goldshell_fleet
 PRESETS["braiins"] = braiins_fleet
-PRESETS["luxos"] = luxos_fleet
 
 
 def vnish_fleet() -> list[MinerSpec]:
@@ -112,14 +102,6 @@ def avalon_fleet() -> list[MinerSpec]:
 
 
 PRESETS["avalon"] = avalon_fleet
-
-
-def epic_fleet() -> list[MinerSpec]:
-    """One ePIC UMC miner of every model."""
-    return [MinerSpec(family="epic", model=model.name) for model in EPIC_MODELS]
-
-
-PRESETS["epic"] = epic_fleet
 
 
 def load_fleet(name_or_path: str) -> list[MinerSpec]:
