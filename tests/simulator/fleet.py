@@ -11,6 +11,7 @@ from typing import Any
 from .families.avalon_models import AVALON_MODELS
 from .families.axeos_models import AXEOS_MODELS
 from .families.braiins import BRAIINS_MODEL_NAMES
+from .families.epic_models import EPIC_MODELS
 from .families.goldshell_models import GOLDSHELL_MODELS
 from .families.vnish_models import VNISH_MODELS
 from .families.whatsminer_models import WHATSMINER_MODELS
@@ -36,6 +37,7 @@ def demo_fleet() -> list[MinerSpec]:
         MinerSpec(family="braiins", model="Antminer S19 XP"),
         MinerSpec(family="vnish", model="Antminer S19j Pro"),
         MinerSpec(family="avalon", model="Avalon Nano 3"),
+        MinerSpec(family="epic", model="Antminer S19j Pro"),
     ]
 
 
@@ -102,6 +104,14 @@ def avalon_fleet() -> list[MinerSpec]:
 
 
 PRESETS["avalon"] = avalon_fleet
+
+
+def epic_fleet() -> list[MinerSpec]:
+    """One ePIC UMC miner of every model."""
+    return [MinerSpec(family="epic", model=model.name) for model in EPIC_MODELS]
+
+
+PRESETS["epic"] = epic_fleet
 
 
 def load_fleet(name_or_path: str) -> list[MinerSpec]:

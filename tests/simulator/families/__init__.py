@@ -10,6 +10,8 @@ from .avalon_models import AVALON_MODELS
 from .axeos import AxeOSMiner
 from .axeos_models import AXEOS_MODELS
 from .braiins import BRAIINS_MODEL_NAMES, BraiinsMiner
+from .epic import EpicMiner
+from .epic_models import EPIC_MODELS
 from .goldshell import GOLDSHELL_MODEL_NAMES, GoldshellMiner
 from .vnish import VnishMiner
 from .vnish_models import VNISH_MODELS
@@ -20,6 +22,7 @@ FAMILIES: dict[str, type[SimulatedMiner]] = {
     AxeOSMiner.family: AxeOSMiner,
     **{cls.family: cls for cls in ANTMINER_FAMILIES},
     WhatsminerMiner.family: WhatsminerMiner,
+    EpicMiner.family: EpicMiner,
     VnishMiner.family: VnishMiner,
     GoldshellMiner.family: GoldshellMiner,
     BraiinsMiner.family: BraiinsMiner,
@@ -30,6 +33,7 @@ MODEL_NAMES: dict[str, tuple[str, ...]] = {
     AxeOSMiner.family: tuple(model.name for model in AXEOS_MODELS),
     **{cls.family: tuple(model.name for model in cls.models) for cls in ANTMINER_FAMILIES},
     WhatsminerMiner.family: tuple(model.name for model in WHATSMINER_MODELS),
+    EpicMiner.family: tuple(model.name for model in EPIC_MODELS),
     VnishMiner.family: tuple(model.name for model in VNISH_MODELS),
     GoldshellMiner.family: GOLDSHELL_MODEL_NAMES,
     BraiinsMiner.family: BRAIINS_MODEL_NAMES,
