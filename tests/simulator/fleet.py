@@ -13,6 +13,7 @@ from .families.axeos_models import AXEOS_MODELS
 from .families.braiins import BRAIINS_MODEL_NAMES
 from .families.epic_models import EPIC_MODELS
 from .families.goldshell_models import GOLDSHELL_MODELS
+from .families.iceriver_models import ICERIVER_MODELS
 from .families.vnish_models import VNISH_MODELS
 from .families.whatsminer_models import WHATSMINER_MODELS
 from .spec import MinerSpec
@@ -38,6 +39,7 @@ def demo_fleet() -> list[MinerSpec]:
         MinerSpec(family="vnish", model="Antminer S19j Pro"),
         MinerSpec(family="avalon", model="Avalon Nano 3"),
         MinerSpec(family="epic", model="Antminer S19j Pro"),
+        MinerSpec(family="iceriver", model="KS0"),
     ]
 
 
@@ -113,6 +115,14 @@ def epic_fleet() -> list[MinerSpec]:
 
 PRESETS["epic"] = epic_fleet
 
+
+
+def iceriver_fleet() -> list[MinerSpec]:
+    """One miner of every IceRiver model."""
+    return [MinerSpec(family="iceriver", model=model.name) for model in ICERIVER_MODELS]
+
+
+PRESETS["iceriver"] = iceriver_fleet
 
 def load_fleet(name_or_path: str) -> list[MinerSpec]:
     """A preset (``demo``, ``axeos``, ``scale:N``) or a fleet file's specs."""

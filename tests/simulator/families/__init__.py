@@ -13,6 +13,7 @@ from .braiins import BRAIINS_MODEL_NAMES, BraiinsMiner
 from .epic import EpicMiner
 from .epic_models import EPIC_MODELS
 from .goldshell import GOLDSHELL_MODEL_NAMES, GoldshellMiner
+from .iceriver import ICERIVER_MODEL_NAMES, IceRiverMiner
 from .vnish import VnishMiner
 from .vnish_models import VNISH_MODELS
 from .whatsminer import WhatsminerMiner
@@ -25,6 +26,7 @@ FAMILIES: dict[str, type[SimulatedMiner]] = {
     EpicMiner.family: EpicMiner,
     VnishMiner.family: VnishMiner,
     GoldshellMiner.family: GoldshellMiner,
+    IceRiverMiner.family: IceRiverMiner,
     BraiinsMiner.family: BraiinsMiner,
     AvalonMiner.family: AvalonMiner,
 }
@@ -36,6 +38,7 @@ MODEL_NAMES: dict[str, tuple[str, ...]] = {
     EpicMiner.family: tuple(model.name for model in EPIC_MODELS),
     VnishMiner.family: tuple(model.name for model in VNISH_MODELS),
     GoldshellMiner.family: GOLDSHELL_MODEL_NAMES,
+    IceRiverMiner.family: ICERIVER_MODEL_NAMES,
     BraiinsMiner.family: BRAIINS_MODEL_NAMES,
     AvalonMiner.family: tuple(model.name for model in AVALON_MODELS),
 }
