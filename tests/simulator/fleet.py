@@ -14,6 +14,7 @@ from .families.braiins import BRAIINS_MODEL_NAMES
 from .families.epic_models import EPIC_MODELS
 from .families.goldshell_models import GOLDSHELL_MODELS
 from .families.iceriver_models import ICERIVER_MODELS
+from .families.luxos import LUXOS_MODEL_NAMES
 from .families.vnish_models import VNISH_MODELS
 from .families.whatsminer_models import WHATSMINER_MODELS
 from .spec import MinerSpec
@@ -40,6 +41,7 @@ def demo_fleet() -> list[MinerSpec]:
         MinerSpec(family="avalon", model="Avalon Nano 3"),
         MinerSpec(family="epic", model="Antminer S19j Pro"),
         MinerSpec(family="iceriver", model="KS0"),
+        MinerSpec(family="luxos", model="Antminer S19k Pro"),
     ]
 
 
@@ -87,9 +89,15 @@ def braiins_fleet() -> list[MinerSpec]:
     return specs
 
 
+def luxos_fleet() -> list[MinerSpec]:
+    """One miner of every LuxOS model."""
+    return [MinerSpec(family="luxos", model=name) for name in LUXOS_MODEL_NAMES]
+
+
 PRESETS = {"demo": demo_fleet, "axeos": axeos_fleet, "whatsminer": whatsminer_fleet}
 PRESETS["goldshell"] = goldshell_fleet
 PRESETS["braiins"] = braiins_fleet
+PRESETS["luxos"] = luxos_fleet
 
 
 def vnish_fleet() -> list[MinerSpec]:

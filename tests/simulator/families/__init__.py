@@ -14,6 +14,7 @@ from .epic import EpicMiner
 from .epic_models import EPIC_MODELS
 from .goldshell import GOLDSHELL_MODEL_NAMES, GoldshellMiner
 from .iceriver import ICERIVER_MODEL_NAMES, IceRiverMiner
+from .luxos import LUXOS_MODEL_NAMES, LuxOSMiner
 from .vnish import VnishMiner
 from .vnish_models import VNISH_MODELS
 from .whatsminer import WhatsminerMiner
@@ -29,6 +30,7 @@ FAMILIES: dict[str, type[SimulatedMiner]] = {
     IceRiverMiner.family: IceRiverMiner,
     BraiinsMiner.family: BraiinsMiner,
     AvalonMiner.family: AvalonMiner,
+    LuxOSMiner.family: LuxOSMiner,
 }
 
 MODEL_NAMES: dict[str, tuple[str, ...]] = {
@@ -41,6 +43,7 @@ MODEL_NAMES: dict[str, tuple[str, ...]] = {
     IceRiverMiner.family: ICERIVER_MODEL_NAMES,
     BraiinsMiner.family: BRAIINS_MODEL_NAMES,
     AvalonMiner.family: tuple(model.name for model in AVALON_MODELS),
+    LuxOSMiner.family: LUXOS_MODEL_NAMES,
 }
 
 
