@@ -14,7 +14,7 @@ replies real firmwares have been seen to send (vendor-protocols.md §2).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 import json
 import socket
@@ -199,6 +199,17 @@ def _first_data_object(payload: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def _objects(node: Any) -> Iterator[dict[str, Any]]:
+    """Every object of a reply, depth first in document order (a joined reply's STATUS too)."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _objects(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _objects(item)
+
+
 def malformed(payload: dict[str, Any], fault: Fault) -> bytes:
     """``payload`` spoiled the way a real firmware spoils it; the NUL byte stays."""
     text = json.dumps(payload, separators=(",", ":"))
@@ -236,9 +247,17 @@ def malformed(payload: dict[str, Any], fault: Fault) -> bytes:
 def _doubled_quote(payload: dict[str, Any]) -> str:
     """BTMiner's ``"value""temp0":…``: the comma before a ``temp0`` key is missing."""
     spoiled = json.loads(json.dumps(payload))
-    target = _first_data_object(spoiled)
-    if target is None or not any(isinstance(value, str) for value in target.values()):
-        target = spoiled["STATUS"][0]  # its Msg and Description are strings
+    target = next(
+        (
+            candidate
+            for candidate in (_first_data_object(spoiled), *_objects(spoiled))
+            if candidate is not None and any(isinstance(value, str) for value in candidate.values())
+        ),
+        None,
+    )
+    if target is None:  # no string anywhere (rare): give the reply one to spoil
+        target = spoiled
+        target["Msg"] = ""
     items = list(target.items())
     position = next(index + 1 for index, (_k, value) in enumerate(items) if isinstance(value, str))
     items.insert(position, ("temp0", 0))
