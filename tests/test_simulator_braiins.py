@@ -264,9 +264,9 @@ async def test_pause_resume_locate_and_pools(sim: Simulator) -> None:
     assert await call(miner, "PUT", "actions/resume", token) == (200, False)
     assert miner.state.hashrate > 0
     assert (await command(miner, "pause"))["PAUSE"] == [True]
-    assert miner.state.paused
+    assert (await command(miner, "summary"))["SUMMARY"][0]["MHS 5s"] == 0
     assert (await command(miner, "resume"))["RESUME"] == [True]
-    assert not miner.state.paused
+    assert (await command(miner, "summary"))["SUMMARY"][0]["MHS 5s"] > 0
     assert await call(miner, "PUT", "actions/locate", token, True) == (200, True)
     assert await call(miner, "GET", "actions/locate", token) == (200, True)
     assert miner.state.identify_active
