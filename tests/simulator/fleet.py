@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .families.auradine_models import AURADINE_MODELS
 from .families.avalon_models import AVALON_MODELS
 from .families.axeos_models import AXEOS_MODELS
 from .families.braiins import BRAIINS_MODEL_NAMES
@@ -42,6 +43,7 @@ def demo_fleet() -> list[MinerSpec]:
         MinerSpec(family="epic", model="Antminer S19j Pro"),
         MinerSpec(family="iceriver", model="KS0"),
         MinerSpec(family="luxos", model="Antminer S19k Pro"),
+        MinerSpec(family="auradine", model="AT1500"),
     ]
 
 
@@ -131,6 +133,14 @@ def iceriver_fleet() -> list[MinerSpec]:
 
 
 PRESETS["iceriver"] = iceriver_fleet
+
+
+def auradine_fleet() -> list[MinerSpec]:
+    """One miner of every Auradine model."""
+    return [MinerSpec(family="auradine", model=model.name) for model in AURADINE_MODELS]
+
+
+PRESETS["auradine"] = auradine_fleet
 
 def load_fleet(name_or_path: str) -> list[MinerSpec]:
     """A preset (``demo``, ``axeos``, ``scale:N``) or a fleet file's specs."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..miner import SimulatedMiner
 from .antminer import ANTMINER_FAMILIES
+from .auradine import AURADINE_MODEL_NAMES, AuradineMiner
 from .avalon import AvalonMiner
 from .avalon_models import AVALON_MODELS
 from .axeos import AxeOSMiner
@@ -28,6 +29,7 @@ FAMILIES: dict[str, type[SimulatedMiner]] = {
     VnishMiner.family: VnishMiner,
     GoldshellMiner.family: GoldshellMiner,
     IceRiverMiner.family: IceRiverMiner,
+    AuradineMiner.family: AuradineMiner,
     BraiinsMiner.family: BraiinsMiner,
     AvalonMiner.family: AvalonMiner,
     LuxOSMiner.family: LuxOSMiner,
@@ -41,6 +43,7 @@ MODEL_NAMES: dict[str, tuple[str, ...]] = {
     VnishMiner.family: tuple(model.name for model in VNISH_MODELS),
     GoldshellMiner.family: GOLDSHELL_MODEL_NAMES,
     IceRiverMiner.family: ICERIVER_MODEL_NAMES,
+    AuradineMiner.family: AURADINE_MODEL_NAMES,
     BraiinsMiner.family: BRAIINS_MODEL_NAMES,
     AvalonMiner.family: tuple(model.name for model in AVALON_MODELS),
     LuxOSMiner.family: LUXOS_MODEL_NAMES,
