@@ -55,17 +55,11 @@ def axeos_fleet() -> list[MinerSpec]:
 
 
 def scale_fleet(count: int) -> list[MinerSpec]:
-    """``count`` AxeOS boards, cycling through the models; every fifth on older firmware."""
+    """``count`` miners for benchmarks: the demo fleet's miners in turn, so every family counts."""
     if not 1 <= count <= MAX_SCALE:
         raise ValueError(f"a scale fleet has 1 to {MAX_SCALE} miners, not {count}")
-    return [
-        MinerSpec(
-            family="axeos",
-            model=AXEOS_MODELS[index % len(AXEOS_MODELS)].name,
-            legacy=index % 5 == 4,
-        )
-        for index in range(count)
-    ]
+    kinds = demo_fleet()
+    return [kinds[index % len(kinds)] for index in range(count)]
 
 
 def whatsminer_fleet() -> list[MinerSpec]:
@@ -126,7 +120,6 @@ def epic_fleet() -> list[MinerSpec]:
 PRESETS["epic"] = epic_fleet
 
 
-
 def iceriver_fleet() -> list[MinerSpec]:
     """One miner of every IceRiver model."""
     return [MinerSpec(family="iceriver", model=model.name) for model in ICERIVER_MODELS]
@@ -141,6 +134,7 @@ def auradine_fleet() -> list[MinerSpec]:
 
 
 PRESETS["auradine"] = auradine_fleet
+
 
 def load_fleet(name_or_path: str) -> list[MinerSpec]:
     """A preset (``demo``, ``axeos``, ``scale:N``) or a fleet file's specs."""
