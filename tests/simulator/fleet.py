@@ -44,6 +44,11 @@ def demo_fleet() -> list[MinerSpec]:
         MinerSpec(family="iceriver", model="KS0"),
         MinerSpec(family="luxos", model="Antminer S19k Pro"),
         MinerSpec(family="auradine", model="AT1500"),
+        MinerSpec(family="hiveon", model="Antminer S19j Pro"),
+        MinerSpec(family="marafw", model="Antminer S19 XP"),
+        MinerSpec(family="elphapex", model="DG1+"),
+        MinerSpec(family="hammer", model="Hammer D10"),
+        MinerSpec(family="volcminer", model="VolcMiner D1"),
     ]
 
 
