@@ -15,6 +15,7 @@ from .families.braiins import BRAIINS_MODEL_NAMES
 from .families.epic_models import EPIC_MODELS
 from .families.goldshell_models import GOLDSHELL_MODELS
 from .families.iceriver_models import ICERIVER_MODELS
+from .families.innosilicon_models import INNOSILICON_MODEL_NAMES
 from .families.luxos import LUXOS_MODEL_NAMES
 from .families.vnish_models import VNISH_MODELS
 from .families.whatsminer_models import WHATSMINER_MODELS
@@ -49,6 +50,7 @@ def demo_fleet() -> list[MinerSpec]:
         MinerSpec(family="elphapex", model="DG1+"),
         MinerSpec(family="hammer", model="Hammer D10"),
         MinerSpec(family="volcminer", model="VolcMiner D1"),
+        MinerSpec(family="innosilicon", model="T3H+"),
     ]
 
 
@@ -139,6 +141,14 @@ def auradine_fleet() -> list[MinerSpec]:
 
 
 PRESETS["auradine"] = auradine_fleet
+
+
+def innosilicon_fleet() -> list[MinerSpec]:
+    """One miner of every Innosilicon model."""
+    return [MinerSpec(family="innosilicon", model=name) for name in INNOSILICON_MODEL_NAMES]
+
+
+PRESETS["innosilicon"] = innosilicon_fleet
 
 
 def load_fleet(name_or_path: str) -> list[MinerSpec]:

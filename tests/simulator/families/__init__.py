@@ -15,6 +15,7 @@ from .epic import EpicMiner
 from .epic_models import EPIC_MODELS
 from .goldshell import GOLDSHELL_MODEL_NAMES, GoldshellMiner
 from .iceriver import ICERIVER_MODEL_NAMES, IceRiverMiner
+from .innosilicon import INNOSILICON_MODEL_NAMES, InnosiliconMiner
 from .luxos import LUXOS_MODEL_NAMES, LuxOSMiner
 from .vnish import VnishMiner
 from .vnish_models import VNISH_MODELS
@@ -33,6 +34,7 @@ FAMILIES: dict[str, type[SimulatedMiner]] = {
     BraiinsMiner.family: BraiinsMiner,
     AvalonMiner.family: AvalonMiner,
     LuxOSMiner.family: LuxOSMiner,
+    InnosiliconMiner.family: InnosiliconMiner,
 }
 
 MODEL_NAMES: dict[str, tuple[str, ...]] = {
@@ -47,6 +49,7 @@ MODEL_NAMES: dict[str, tuple[str, ...]] = {
     BraiinsMiner.family: BRAIINS_MODEL_NAMES,
     AvalonMiner.family: tuple(model.name for model in AVALON_MODELS),
     LuxOSMiner.family: LUXOS_MODEL_NAMES,
+    InnosiliconMiner.family: INNOSILICON_MODEL_NAMES,
 }
 
 
