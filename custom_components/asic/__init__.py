@@ -22,6 +22,7 @@ from .client import Credentials, MinerUnsupportedError, create_miner
 from .const import (
     CONF_FAMILY,
     CONF_FIRMWARE_FEED,
+    CONF_RPC_PORT,
     DEFAULT_ESP_MINER_RELEASES_URL,
     DOMAIN,
     scan_interval_for,
@@ -34,6 +35,7 @@ PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.NUMBER,
+    Platform.SELECT,
     Platform.SENSOR,
     Platform.SWITCH,
     Platform.UPDATE,
@@ -68,6 +70,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: AsicConfigEntry) -> bool
             async_get_clientsession(hass),
             port=entry.data.get(CONF_PORT),
             credentials=Credentials(entry.data.get(CONF_USERNAME), entry.data.get(CONF_PASSWORD)),
+            rpc_port=entry.data.get(CONF_RPC_PORT),
         )
     except MinerUnsupportedError as err:
         # Retrying cannot help; only an update of the integration can.

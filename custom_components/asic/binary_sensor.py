@@ -15,7 +15,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import MinerData
+from .client import MinerData, ReportedError
 from .coordinator import AsicConfigEntry
 from .entity import MinerEntity
 
@@ -31,8 +31,23 @@ class MinerBinarySensorEntityDescription(BinarySensorEntityDescription):
     attributes_fn: Callable[[MinerData], Mapping[str, Any]] | None = None
 
 
+def reported_problems(data: MinerData) -> tuple[ReportedError, ...]:
+    """The errors the miner reports, less the hashrate complaint of a miner put to sleep.
+
+    Stock Antminer firmware lists its hashrate as failing ("rate", "sleep mode") while it sleeps,
+    which is how Home Assistant stops it: a deliberate stop is no problem.
+    """
+    if data.power_mode != "sleep":
+        return data.errors
+    return tuple(error for error in data.errors if error.code.split(":")[0] != "rate")
+
+
 def _error_attributes(data: MinerData) -> Mapping[str, Any]:
-    return {"errors": [{"code": error.code, "message": error.message} for error in data.errors]}
+    return {
+        "errors": [
+            {"code": error.code, "message": error.message} for error in reported_problems(data)
+        ]
+    }
 
 
 BINARY_SENSORS: tuple[MinerBinarySensorEntityDescription, ...] = (
@@ -47,7 +62,7 @@ BINARY_SENSORS: tuple[MinerBinarySensorEntityDescription, ...] = (
         key="problem",
         translation_key="problem",
         device_class=BinarySensorDeviceClass.PROBLEM,
-        is_on_fn=lambda data: bool(data.errors),
+        is_on_fn=lambda data: bool(reported_problems(data)),
         # ``errors`` is always known: an empty list is a miner that reports no error.
         exists_fn=lambda data: True,
         attributes_fn=_error_attributes,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from aiohttp import ClientSession
 from homeassistant.config_entries import (
     SOURCE_IGNORE,
     SOURCE_USER,
@@ -52,7 +53,9 @@ from .client import (
 )
 from .const import (
     CONF_FAMILY,
+    CONF_RPC_PORT,
     CREDENTIAL_FAMILIES,
+    DEFAULT_RPC_PORT,
     DOMAIN,
     LOGGER,
     MAX_SCAN_INTERVAL,
@@ -65,6 +68,14 @@ from .const import (
 DHCP_PROBE_PORT: int | None = None
 
 HOST_SCHEMA = vol.Schema({vol.Required(CONF_HOST): TextSelector()})
+# Adding a miner: also where its CGMiner-style RPC listens when not on 4028 (a forwarded port).
+USER_SCHEMA = HOST_SCHEMA.extend(
+    {
+        vol.Optional(CONF_RPC_PORT): NumberSelector(
+            NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
+        )
+    }
+)
 CREDENTIALS_SCHEMA = vol.Schema(
     {
         vol.Optional(CONF_USERNAME): TextSelector(
@@ -103,12 +114,38 @@ def format_address(host: str, port: int | None) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def entry_address(miner: Miner) -> dict[str, Any]:
-    """Host, and port only when the family's default is not used."""
+def entry_address(miner: Miner, rpc_port: int | None = None) -> dict[str, Any]:
+    """Host, and port and RPC port only where the family's defaults are not used."""
     address: dict[str, Any] = {CONF_HOST: miner.host}
     if miner.port != miner.default_port:
         address[CONF_PORT] = miner.port
+    if rpc_port is not None and rpc_port != DEFAULT_RPC_PORT:
+        address[CONF_RPC_PORT] = rpc_port
     return address
+
+
+def miner_for(
+    identity: Identity, session: ClientSession, credentials: Credentials | None = None
+) -> Miner:
+    """A client for an identified miner; its RPC port is passed only where it has one."""
+    if identity.rpc_port is None:
+        return create_miner(
+            identity.family, identity.host, session, port=identity.port, credentials=credentials
+        )
+    return create_miner(
+        identity.family,
+        identity.host,
+        session,
+        port=identity.port,
+        credentials=credentials,
+        rpc_port=identity.rpc_port,
+    )
+
+
+def rpc_port_from(data: Mapping[str, Any]) -> int | None:
+    """The RPC port the user gave (form input is a float), or None for the default."""
+    port = data.get(CONF_RPC_PORT)
+    return None if port is None else int(port)
 
 
 def entry_credentials(miner: Miner) -> dict[str, Any]:
@@ -141,15 +178,17 @@ class AsicConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_options_flow(config_entry: ConfigEntry) -> AsicOptionsFlow:
         return AsicOptionsFlow()
 
-    async def _async_identify(self, host: str, port: int | None) -> Identity:
+    async def _async_identify(
+        self, host: str, port: int | None, rpc_port: int | None = None
+    ) -> Identity:
         session = async_get_clientsession(self.hass)
         try:
-            identity = await identify(host, session, port=port)
-            miner = create_miner(identity.family, host, session, port=identity.port)
+            identity = await identify(host, session, port=port, rpc_port=rpc_port)
+            miner = miner_for(identity, session)
         except Exception as err:  # every failure becomes a message for the user
             raise _probe_error(err, host) from err
         self._identity = identity
-        self._address = entry_address(miner)
+        self._address = entry_address(miner, identity.rpc_port)
         return identity
 
     async def _async_read(
@@ -157,13 +196,7 @@ class AsicConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> tuple[Miner, MinerData]:
         """Connect and poll once: proof that the entry about to be saved works."""
         try:
-            miner = create_miner(
-                identity.family,
-                identity.host,
-                async_get_clientsession(self.hass),
-                port=identity.port,
-                credentials=credentials,
-            )
+            miner = miner_for(identity, async_get_clientsession(self.hass), credentials)
             data = await miner.read()
         except Exception as err:  # every failure becomes a message for the user
             raise _probe_error(err, identity.host) from err
@@ -185,7 +218,9 @@ class AsicConfigFlow(ConfigFlow, domain=DOMAIN):
                 return
             raise AbortFlow("already_configured")
         data = {
-            key: value for key, value in entry.data.items() if key not in (CONF_HOST, CONF_PORT)
+            key: value
+            for key, value in entry.data.items()
+            if key not in (CONF_HOST, CONF_PORT, CONF_RPC_PORT)
         }
         changed = self.hass.config_entries.async_update_entry(entry, data={**data, **address})
         # An entry waiting to retry is reloaded even if unchanged: its miner was just seen.
@@ -204,11 +239,12 @@ class AsicConfigFlow(ConfigFlow, domain=DOMAIN):
         if not mac:
             return self.async_abort(reason="no_mac")
         await self.async_set_unique_id(format_mac(mac), raise_on_progress=False)
-        self._abort_if_miner_known(entry_address(miner))
+        address = entry_address(miner, identity.rpc_port)
+        self._abort_if_miner_known(address)
         return self.async_create_entry(
             title=data.hostname or data.model or miner.host,
             data={
-                **entry_address(miner),
+                **address,
                 CONF_FAMILY: str(miner.family),
                 **entry_credentials(miner),
             },
@@ -226,13 +262,13 @@ class AsicConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             host, port = split_host_port(user_input[CONF_HOST])
             try:
-                identity = await self._async_identify(host, port)
+                identity = await self._async_identify(host, port, rpc_port_from(user_input))
                 return await self._async_continue(identity)
             except ProbeError as err:
                 errors["base"] = err.key
         return self.async_show_form(
             step_id="user",
-            data_schema=self.add_suggested_values_to_schema(HOST_SCHEMA, user_input),
+            data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, user_input),
             errors=errors,
         )
 
@@ -355,7 +391,8 @@ class AsicConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             host, port = split_host_port(user_input[CONF_HOST])
             try:
-                identity = await self._async_identify(host, port)
+                # The RPC port is kept: a miner that moved keeps its port forwarding.
+                identity = await self._async_identify(host, port, rpc_port_from(entry.data))
                 miner, data = await self._async_read(identity, credentials_from(entry.data))
             except ProbeError as err:
                 errors["base"] = err.key
@@ -368,7 +405,7 @@ class AsicConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_update_reload_and_abort(
                     entry,
                     data={
-                        **entry_address(miner),
+                        **entry_address(miner, identity.rpc_port),
                         CONF_FAMILY: str(miner.family),
                         **entry_credentials(miner),
                     },
@@ -389,6 +426,7 @@ class AsicConfigFlow(ConfigFlow, domain=DOMAIN):
         return Identity(
             host=entry.data[CONF_HOST],
             port=entry.data.get(CONF_PORT),
+            rpc_port=rpc_port_from(entry.data),
             family=Family(entry.data[CONF_FAMILY]),
             model=None,
             firmware_version=None,

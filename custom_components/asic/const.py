@@ -7,12 +7,16 @@ import logging
 from typing import Final
 
 from .client import Family
+from .client.transport.rpc import DEFAULT_RPC_PORT as CLIENT_DEFAULT_RPC_PORT
 
 DOMAIN: Final = "asic"
 LOGGER = logging.getLogger(__package__)
 
 CONF_FAMILY: Final = "family"
 CONF_FIRMWARE_FEED: Final = "esp_miner_releases_url"
+# The CGMiner-style RPC port of families that use one; stored only when it is not 4028.
+CONF_RPC_PORT: Final = "rpc_port"
+DEFAULT_RPC_PORT: Final = CLIENT_DEFAULT_RPC_PORT
 
 # Where AxeOS firmware comes from: the ESP-Miner project's releases, in GitHub's API shape.
 # Overridable (``asic: esp_miner_releases_url: ...`` in configuration.yaml) for tests and the demo.

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from homeassistant.components.sensor import (
     RestoreSensor,
@@ -30,7 +31,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
-from .client import Fan, MinerData
+from .binary_sensor import reported_problems
+from .client import Board, Fan, MinerData
 from .coordinator import AsicConfigEntry, MinerCoordinator
 from .entity import MinerEntity
 
@@ -244,7 +246,7 @@ SENSORS: tuple[MinerSensorEntityDescription, ...] = (
         translation_key="error_count",
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: len(data.errors),
+        value_fn=lambda data: len(reported_problems(data)),
         # ``errors`` is always known: an empty list is a miner that reports no error.
         exists_fn=lambda data: True,
     ),
@@ -291,6 +293,61 @@ def fan_speed_description(fan: Fan) -> MinerSensorEntityDescription:
     )
 
 
+def _board_value(
+    index: int, read: Callable[[Board], float | None]
+) -> Callable[[MinerData], float | None]:
+    def value(data: MinerData) -> float | None:
+        board = next((board for board in data.boards if board.index == index), None)
+        return read(board) if board else None
+
+    return value
+
+
+def _board_sensor(
+    key: str, number: str, value_fn: Callable[[MinerData], float | None], **fields: Any
+) -> MinerSensorEntityDescription:
+    return MinerSensorEntityDescription(
+        key=f"board_{number}_{key}",
+        translation_key=key,
+        translation_placeholders={"number": number},
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=value_fn,
+        exists_fn=lambda data: value_fn(data) is not None,
+        **fields,
+    )
+
+
+def board_descriptions(board: Board) -> list[MinerSensorEntityDescription]:
+    """Hashrate and temperatures of one hashboard of a miner that has several."""
+    number = str(board.index + 1)
+    temperature = {
+        "device_class": SensorDeviceClass.TEMPERATURE,
+        "native_unit_of_measurement": UnitOfTemperature.CELSIUS,
+        "suggested_display_precision": 1,
+    }
+    return [
+        _board_sensor(
+            "board_hashrate",
+            number,
+            _board_value(board.index, lambda board: board.hashrate),
+            native_unit_of_measurement=UNIT_HASHRATE,
+            suggested_display_precision=2,
+        ),
+        _board_sensor(
+            "board_chip_temperature",
+            number,
+            _board_value(board.index, lambda board: board.chip_temp),
+            **temperature,
+        ),
+        _board_sensor(
+            "board_temperature_numbered",
+            number,
+            _board_value(board.index, lambda board: board.board_temp),
+            **temperature,
+        ),
+    ]
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: AsicConfigEntry,
@@ -300,6 +357,10 @@ async def async_setup_entry(
     coordinator = entry.runtime_data.coordinator
     data = coordinator.data
     descriptions = [*SENSORS, *(fan_speed_description(fan) for fan in data.fans)]
+    if len(data.boards) > 1:  # one board's figures are the miner's own
+        descriptions += [
+            description for board in data.boards for description in board_descriptions(board)
+        ]
     entities: list[SensorEntity] = [
         MinerSensor(coordinator, description)
         for description in descriptions
