@@ -13,9 +13,8 @@ trace of a firmware that re-brands Antminer hardware (vendor-protocols.md §7: t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 import contextlib
-from dataclasses import dataclass
 import json
 from typing import Any
 
@@ -32,6 +31,7 @@ from .families import antminer
 from .families.axeos import is_axeos_info, model_name
 from .miner import Credentials
 from .models import Family, Identity
+from .probe import Confirm, Probe, WebPage
 from .transport.digest import DigestAuth
 from .transport.http import HttpTransport, decode_json
 from .transport.rpc import DEFAULT_RPC_PORT, RpcTransport
@@ -57,34 +57,6 @@ REBRAND_MARKERS = (
     "INNOMINER",
     "BFGMINER",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class WebPage:
-    """What a host's web server says at ``/``."""
-
-    status: int
-    body: str
-    realm: str | None
-
-
-@dataclass(slots=True)
-class Probe:
-    """What one identification knows and may ask: the host, its ports, the login to try."""
-
-    session: aiohttp.ClientSession
-    http: HttpTransport
-    host: str
-    port: int
-    rpc_port: int
-    credentials: Credentials
-    timeout: float
-    page: WebPage
-    rpc_version: asyncio.Task[dict[str, Any] | None]
-    web_down: bool = False
-
-
-type Confirm = Callable[[Probe], Awaitable[Identity | None]]
 
 
 async def _confirm_axeos(probe: Probe) -> Identity | None:
