@@ -126,6 +126,19 @@ async def test_identity(sim: Simulator) -> None:
         assert "Luxor Firmware" in await response.text()
 
 
+async def test_groups_name_the_group_every_pool_is_in(sim: Simulator) -> None:
+    miner = await sim.start(MinerSpec(family="luxos"))
+    reply = await command(miner, "groups")
+    assert status(reply)["STATUS"] == "S"
+    assert reply["GROUPS"] == [{"GROUP": 0, "Name": "Default", "Quota": 1, "Strategy": "Failover"}]
+    pools = (await command(miner, "pools"))["POOLS"]
+    assert {pool["GROUP"] for pool in pools} == {0}
+    # The multi-command clients send for the pool configuration answers every part.
+    both = await command(miner, "pools+groups")
+    assert both["groups"][0]["GROUPS"][0]["GROUP"] == 0
+    assert len(both["pools"][0]["POOLS"]) == len(pools)
+
+
 def test_profiles_follow_the_recorded_table() -> None:
     profiles = {profile.name: profile for profile in find_luxos_model("S19k Pro").profiles()}
     assert len(profiles) == 25

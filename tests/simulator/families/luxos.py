@@ -62,6 +62,7 @@ SESSION_COMMANDS = frozenset(
 
 # Status codes: from Luxor's docs where they show one, else assumed (marked).
 CODE_CONFIG = 33
+CODE_GROUPS = 300  # assumed: no recording of a LuxOS ``groups`` reply
 CODE_DEVDETAILS = 69
 CODE_ADDPOOL, CODE_REMOVEPOOL, CODE_SWITCHPOOL, CODE_INVALID_POOL = 55, 68, 27, 26
 CODE_TEMPS, CODE_FANS = 201, 202
@@ -254,6 +255,7 @@ class LuxOSMiner(SimulatedMiner):
             "version": self.rpc_version,
             "summary": self.rpc_summary,
             "pools": self.rpc_pools,
+            "groups": self.rpc_groups,
             "devs": self.rpc_devs,
             "edevs": self.rpc_devs,
             "devdetails": self.rpc_devdetails,
@@ -609,6 +611,11 @@ class LuxOSMiner(SimulatedMiner):
             "UpdateTimeout": 60,
         }
         return self._reply("CONFIG", [config], CODE_CONFIG, "LUXminer config")
+
+    def rpc_groups(self, _request: rpc.RpcRequest) -> dict[str, Any]:
+        """The pool groups: every pool here is in group 0 (``GROUP`` in ``pools``)."""
+        group = {"GROUP": 0, "Name": "Default", "Quota": 1, "Strategy": "Failover"}
+        return self._reply("GROUPS", [group], CODE_GROUPS, "1 Group(s)")
 
     def rpc_fans(self, _request: rpc.RpcRequest) -> dict[str, Any]:
         state, physics = self._state, self.tuned
