@@ -357,6 +357,43 @@ async def test_rebrands_tell_themselves_apart(sim: Simulator) -> None:
     assert realms["marafw"].startswith("antMiner")
 
 
+async def test_network_info_has_the_fields_of_bitmains_script(sim: Simulator) -> None:
+    # Hiveon (and clients of the old web UI) read the MAC from get_network_info.cgi.
+    for family in ("antminer", "hiveon"):
+        miner = await sim.start(MinerSpec(family=family, model="Antminer S19j Pro"))
+        info = await get_json(miner, "/cgi-bin/get_network_info.cgi")
+        assert list(info) == [
+            "nettype",
+            "netdevice",
+            "macaddr",
+            "ipaddress",
+            "netmask",
+            "conf_nettype",
+            "conf_hostname",
+            "conf_ipaddress",
+            "conf_netmask",
+            "conf_gateway",
+            "conf_dnsservers",
+        ]
+        assert info["macaddr"] == miner.state.mac
+        assert info["ipaddress"] == miner.host
+
+
+async def test_marafw_names_kaonsu_in_the_rpc_and_serves_its_config(sim: Simulator) -> None:
+    miner = await sim.start(MinerSpec(family="marafw"))
+    for name in ("version", "summary", "pools"):
+        reply = await command(miner, name)
+        assert reply["STATUS"][0]["Description"].startswith("kaonsu ")
+    stock = await sim.start(MinerSpec(family="antminer"))
+    assert "KAONSU" not in json.dumps(await command(stock, "version")).upper()
+    overview = await get_json(miner, "/kaonsu/v1/overview")
+    assert overview["version_firmware"] == overview["firmware"]
+    assert overview["mac"] == miner.state.mac
+    config = await get_json(miner, "/kaonsu/v1/miner_config")
+    assert config["pools"][0]["url"].startswith("stratum+tcp://")
+    assert config["mode"]["work-mode-selector"] == "Stock"
+
+
 # --- fleets and the command line --------------------------------------------------------------
 
 

@@ -32,6 +32,7 @@ from ..state import MinerState, PoolState
 from .antminer_models import ANTMINER_MODELS, REBRAND_MODELS, AntminerModel, find_model
 
 RPC_DESCRIPTION = "cgminer 1.0.0"
+MARA_RPC_DESCRIPTION = "kaonsu 1.0.3"  # MaraFW: its miner program is kaonsu (version assumed)
 CgiHandler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 API_VERSION = "3.1"
 DEFAULT_USER = "root"
@@ -285,7 +286,7 @@ class AntminerMiner(SimulatedMiner):
 
     def handle_rpc(self, request: rpc.RpcRequest) -> rpc.RpcReply:
         api = rpc.CgminerApi(
-            RPC_DESCRIPTION,
+            self.rpc_description,
             {
                 "version": self.rpc_version,
                 "summary": self.rpc_summary,
@@ -313,7 +314,11 @@ class AntminerMiner(SimulatedMiner):
 
     def rpc_version(self, _request: rpc.RpcRequest) -> dict[str, Any]:
         return rpc.reply(
-            "VERSION", [self.version_info()], rpc.CODE_VERSION, "CGMiner versions", RPC_DESCRIPTION
+            "VERSION",
+            [self.version_info()],
+            rpc.CODE_VERSION,
+            "CGMiner versions",
+            self.rpc_description,
         )
 
     def _rate(self, value: float) -> float:
@@ -357,7 +362,7 @@ class AntminerMiner(SimulatedMiner):
             "Pool Stale%": 0.0,
             "Last getwork": self._now(),
         }
-        return rpc.reply("SUMMARY", [summary], rpc.CODE_SUMMARY, "Summary", RPC_DESCRIPTION)
+        return rpc.reply("SUMMARY", [summary], rpc.CODE_SUMMARY, "Summary", self.rpc_description)
 
     def _now(self) -> int:
         return int(time.time())
@@ -405,7 +410,7 @@ class AntminerMiner(SimulatedMiner):
                 }
             )
         return rpc.reply(
-            "POOLS", entries, rpc.CODE_POOLS, f"{len(entries)} Pool(s)", RPC_DESCRIPTION
+            "POOLS", entries, rpc.CODE_POOLS, f"{len(entries)} Pool(s)", self.rpc_description
         )
 
     def rpc_devs(self, _request: rpc.RpcRequest) -> dict[str, Any]:
@@ -437,12 +442,16 @@ class AntminerMiner(SimulatedMiner):
             "Device Rejected%": 0.0,
             "Device Elapsed": int(state.uptime),
         }
-        return rpc.reply("DEVS", [device], rpc.CODE_DEVS, "1 ASC(s)", RPC_DESCRIPTION)
+        return rpc.reply("DEVS", [device], rpc.CODE_DEVS, "1 ASC(s)", self.rpc_description)
 
     def rpc_stats(self, request: rpc.RpcRequest) -> dict[str, Any]:
         if request.payload.get("new_api") is True and self.board.modern:
             return rpc.reply(
-                "STATS", [self.new_api_stats()], rpc.CODE_STATS, "CGMiner stats", RPC_DESCRIPTION
+                "STATS",
+                [self.new_api_stats()],
+                rpc.CODE_STATS,
+                "CGMiner stats",
+                self.rpc_description,
             )
         header = {key: value for key, value in self.version_info().items() if key != "API"}
         return rpc.reply(
@@ -450,7 +459,7 @@ class AntminerMiner(SimulatedMiner):
             [header, self.old_style_stats()],
             rpc.CODE_STATS,
             "CGMiner stats",
-            RPC_DESCRIPTION,
+            self.rpc_description,
         )
 
     def old_style_stats(self) -> dict[str, Any]:
@@ -569,6 +578,7 @@ class AntminerMiner(SimulatedMiner):
     def cgi_routes(self) -> dict[str, CgiHandler]:
         routes: dict[str, CgiHandler] = {
             "/cgi-bin/get_system_info.cgi": self.cgi_system_info,
+            "/cgi-bin/get_network_info.cgi": self.cgi_network_info,
             "/cgi-bin/get_miner_conf.cgi": self.cgi_get_conf,
             "/cgi-bin/set_miner_conf.cgi": self.cgi_set_conf,
             "/cgi-bin/blink.cgi": self.cgi_blink,
@@ -608,6 +618,26 @@ class AntminerMiner(SimulatedMiner):
             info.pop("firmware_type")
             info["system_kernel_version"] = "Linux 3.14.0-xilinx-ge8a2f71-dirty #82 SMP PREEMPT"
         return info
+
+    async def cgi_network_info(self, _request: web.BaseRequest) -> web.Response:
+        return _json(self.network_info())
+
+    def network_info(self) -> dict[str, Any]:
+        """``get_network_info.cgi``: the fields of Bitmain's own script, in its order."""
+        state = self._state
+        return {
+            "nettype": "DHCP",
+            "netdevice": "eth0",
+            "macaddr": state.mac,
+            "ipaddress": self.host,
+            "netmask": "255.0.0.0",
+            "conf_nettype": "DHCP",
+            "conf_hostname": state.hostname,
+            "conf_ipaddress": "",
+            "conf_netmask": "",
+            "conf_gateway": "",
+            "conf_dnsservers": "",
+        }
 
     async def cgi_get_conf(self, _request: web.BaseRequest) -> web.Response:
         return _json(self.miner_conf())
@@ -829,10 +859,16 @@ class MaraMiner(AntminerMiner):
     models = REBRAND_MODELS["marafw"]
     default_model = "Antminer S19 XP"
 
+    @property
+    def rpc_description(self) -> str:
+        # The RPC names its miner program (kaonsu), as other clients' firmware checks expect.
+        return MARA_RPC_DESCRIPTION
+
     def cgi_routes(self) -> dict[str, CgiHandler]:
         return super().cgi_routes() | {
             "/kaonsu/v1/brief": self.kaonsu_brief,
             "/kaonsu/v1/overview": self.kaonsu_overview,
+            "/kaonsu/v1/miner_config": self.kaonsu_miner_config,
         }
 
     async def kaonsu_brief(self, _request: web.BaseRequest) -> web.Response:
@@ -855,6 +891,23 @@ class MaraMiner(AntminerMiner):
                 "serial": self.serial,
                 "mac": self._state.mac,
                 "firmware": self.filesystem_version,
+                "version_firmware": self.filesystem_version,
+            }
+        )
+
+    async def kaonsu_miner_config(self, _request: web.BaseRequest) -> web.Response:
+        # The keys pyasic's MaraFW client reads; not checked against a recording.
+        return _json(
+            {
+                "pools": [dict(pool) for pool in self.conf["pools"] if pool["url"]],
+                "general-config": {"environment-profile": "AirCooling"},
+                "advance-config": {
+                    "override-fan-control": bool(self.conf["fan_ctrl"]),
+                    "fan-fixed-percent": int(self.conf["fan_pwm"]),
+                },
+                "mode": {
+                    "work-mode-selector": "Sleep" if self.work_mode == MODE_SLEEP else "Stock"
+                },
             }
         )
 
