@@ -18,6 +18,7 @@ from .errors import (
     MinerUnsupportedError,
 )
 from .families.antminer import AntminerMiner
+from .families.avalon import AvalonMiner
 from .families.axeos import AxeOSMiner
 from .identify import identify
 from .miner import Credentials, FirmwarePart, Miner, ProgressCallback
@@ -37,6 +38,7 @@ from .models import (
 MINER_CLASSES: dict[Family, type[Miner]] = {
     Family.AXEOS: AxeOSMiner,
     Family.ANTMINER: AntminerMiner,
+    Family.AVALON: AvalonMiner,
 }
 
 
