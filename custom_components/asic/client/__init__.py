@@ -20,6 +20,7 @@ from .errors import (
 from .families.antminer import AntminerMiner
 from .families.avalon import AvalonMiner
 from .families.axeos import AxeOSMiner
+from .families.braiins import BraiinsMiner
 from .identify import identify
 from .miner import Credentials, FirmwarePart, Miner, ProgressCallback
 from .models import (
@@ -38,6 +39,7 @@ from .models import (
 MINER_CLASSES: dict[Family, type[Miner]] = {
     Family.AXEOS: AxeOSMiner,
     Family.ANTMINER: AntminerMiner,
+    Family.BRAIINS: BraiinsMiner,
     Family.AVALON: AvalonMiner,
 }
 

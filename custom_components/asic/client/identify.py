@@ -27,7 +27,7 @@ from .errors import (
     MinerProtocolError,
     MinerUnsupportedError,
 )
-from .families import antminer, avalon
+from .families import antminer, avalon, braiins
 from .families.axeos import is_axeos_info, model_name
 from .miner import Credentials
 from .models import Family, Identity
@@ -140,11 +140,17 @@ async def _confirm_antminer(probe: Probe) -> Identity | None:
 WEB_FAMILIES: tuple[tuple[Family, Callable[[WebPage], bool], Confirm], ...] = (
     (Family.AXEOS, lambda page: "axeos" in page.body.lower(), _confirm_axeos),
     (Family.ANTMINER, _antminer_realm, _confirm_antminer),
+    (Family.BRAIINS, lambda page: braiins.is_braiins_page(page.body), braiins.confirm),
     (Family.AVALON, avalon.page_matches, avalon.confirm),
 )
 
 # Families whose root page can be bare; tried in turn when no signature matched.
-FALLBACK_CONFIRMS: tuple[Confirm, ...] = (_confirm_axeos, _confirm_antminer, avalon.confirm)
+FALLBACK_CONFIRMS: tuple[Confirm, ...] = (
+    _confirm_axeos,
+    _confirm_antminer,
+    avalon.confirm,
+    braiins.confirm,
+)
 
 
 def _realm(header: str | None) -> str | None:
