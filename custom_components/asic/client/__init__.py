@@ -21,6 +21,7 @@ from .families.antminer import AntminerMiner
 from .families.avalon import AvalonMiner
 from .families.axeos import AxeOSMiner
 from .families.braiins import BraiinsMiner
+from .families.whatsminer import WhatsminerMiner
 from .identify import identify
 from .miner import Credentials, FirmwarePart, Miner, ProgressCallback
 from .models import (
@@ -41,6 +42,7 @@ MINER_CLASSES: dict[Family, type[Miner]] = {
     Family.ANTMINER: AntminerMiner,
     Family.BRAIINS: BraiinsMiner,
     Family.AVALON: AvalonMiner,
+    Family.WHATSMINER: WhatsminerMiner,
 }
 
 

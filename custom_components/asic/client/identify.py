@@ -27,7 +27,7 @@ from .errors import (
     MinerProtocolError,
     MinerUnsupportedError,
 )
-from .families import antminer, avalon, braiins
+from .families import antminer, avalon, braiins, whatsminer
 from .families.axeos import is_axeos_info, model_name
 from .miner import Credentials
 from .models import Family, Identity
@@ -142,6 +142,7 @@ WEB_FAMILIES: tuple[tuple[Family, Callable[[WebPage], bool], Confirm], ...] = (
     (Family.ANTMINER, _antminer_realm, _confirm_antminer),
     (Family.BRAIINS, lambda page: braiins.is_braiins_page(page.body), braiins.confirm),
     (Family.AVALON, avalon.page_matches, avalon.confirm),
+    (Family.WHATSMINER, whatsminer.page_matches, whatsminer.confirm),
 )
 
 # Families whose root page can be bare; tried in turn when no signature matched.
@@ -150,6 +151,7 @@ FALLBACK_CONFIRMS: tuple[Confirm, ...] = (
     _confirm_antminer,
     avalon.confirm,
     braiins.confirm,
+    whatsminer.confirm,
 )
 
 
