@@ -20,8 +20,7 @@ from .errors import (
 from .families.antminer import AntminerMiner
 from .families.avalon import AvalonMiner
 from .families.axeos import AxeOSMiner
-from .families.braiins import BraiinsMiner
-from .families.whatsminer import WhatsminerMiner
+from .families.luxos import LuxOSMiner
 from .identify import identify
 from .miner import Credentials, FirmwarePart, Miner, ProgressCallback
 from .models import (
@@ -40,9 +39,8 @@ from .models import (
 MINER_CLASSES: dict[Family, type[Miner]] = {
     Family.AXEOS: AxeOSMiner,
     Family.ANTMINER: AntminerMiner,
-    Family.BRAIINS: BraiinsMiner,
+    Family.LUXOS: LuxOSMiner,
     Family.AVALON: AvalonMiner,
-    Family.WHATSMINER: WhatsminerMiner,
 }
 
 
