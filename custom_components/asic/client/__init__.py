@@ -20,7 +20,9 @@ from .errors import (
 from .families.antminer import AntminerMiner
 from .families.avalon import AvalonMiner
 from .families.axeos import AxeOSMiner
+from .families.braiins import BraiinsMiner
 from .families.luxos import LuxOSMiner
+from .families.whatsminer import WhatsminerMiner
 from .identify import identify
 from .miner import Credentials, FirmwarePart, Miner, ProgressCallback
 from .models import (
@@ -39,8 +41,10 @@ from .models import (
 MINER_CLASSES: dict[Family, type[Miner]] = {
     Family.AXEOS: AxeOSMiner,
     Family.ANTMINER: AntminerMiner,
-    Family.LUXOS: LuxOSMiner,
+    Family.BRAIINS: BraiinsMiner,
     Family.AVALON: AvalonMiner,
+    Family.WHATSMINER: WhatsminerMiner,
+    Family.LUXOS: LuxOSMiner,
 }
 
 

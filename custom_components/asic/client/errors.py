@@ -33,3 +33,7 @@ class MinerUnsupportedError(MinerError):
 
 class MinerFirmwareError(MinerError):
     """A firmware file is unfit for the miner, or the miner did not take it."""
+
+
+class MinerLockedError(MinerAuthError):
+    """The firmware refuses every write until its default password is changed (Whatsminer)."""

@@ -27,7 +27,7 @@ from .errors import (
     MinerProtocolError,
     MinerUnsupportedError,
 )
-from .families import antminer, avalon, luxos
+from .families import antminer, avalon, braiins, luxos, whatsminer
 from .families.axeos import is_axeos_info, model_name
 from .miner import Credentials
 from .models import Family, Identity
@@ -140,7 +140,9 @@ async def _confirm_antminer(probe: Probe) -> Identity | None:
 WEB_FAMILIES: tuple[tuple[Family, Callable[[WebPage], bool], Confirm], ...] = (
     (Family.AXEOS, lambda page: "axeos" in page.body.lower(), _confirm_axeos),
     (Family.ANTMINER, _antminer_realm, _confirm_antminer),
+    (Family.BRAIINS, lambda page: braiins.is_braiins_page(page.body), braiins.confirm),
     (Family.AVALON, avalon.page_matches, avalon.confirm),
+    (Family.WHATSMINER, whatsminer.page_matches, whatsminer.confirm),
     (Family.LUXOS, lambda page: luxos.is_luxos_page(page.body), luxos.confirm),
 )
 
@@ -149,6 +151,8 @@ FALLBACK_CONFIRMS: tuple[Confirm, ...] = (
     _confirm_axeos,
     _confirm_antminer,
     avalon.confirm,
+    braiins.confirm,
+    whatsminer.confirm,
     luxos.confirm,
 )
 
