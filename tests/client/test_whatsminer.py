@@ -33,7 +33,7 @@ from custom_components.asic.client.errors import MinerLockedError
 from custom_components.asic.client.families import whatsminer as family
 from custom_components.asic.client.families.whatsminer import WhatsminerMiner
 from custom_components.asic.client.probe import Probe, WebPage
-from custom_components.asic.client.transport import btminer
+from custom_components.asic.client.transport import btminer, rpc as rpc_module
 from custom_components.asic.client.transport.http import HttpTransport
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 
@@ -337,15 +337,15 @@ async def test_token_is_kept_and_renewed(
     client = client_of(miner, session)
     await client.set_power_mode("low")
     await client.set_power_mode("normal")
-    assert client.rpc.requests == 3  # one get_token for both
+    assert client.rpc.requests == 2 + 3  # connect; one get_token for both
     sim(miner).tokens.clear()  # expired on the miner: 135, a new token, the command again
     await client.set_power_mode("high")
-    assert client.rpc.requests == 3 + 3
+    assert client.rpc.requests == 5 + 3
     assert sim(miner).wm_physics.mode == "high"
     assert client._token is not None
     client._token = btminer.Token(client._token.sign, client._token.key, issued=-1e9)
     await client.set_power_mode("low")  # too old here: renewed before use
-    assert client.rpc.requests == 6 + 2
+    assert client.rpc.requests == 8 + 2
 
 
 async def test_wrong_password(simulator: Simulator, session: aiohttp.ClientSession) -> None:
@@ -510,7 +510,7 @@ async def test_token_refused_twice(simulator: Simulator, session: aiohttp.Client
     with pytest.raises(MinerCommandError, match="check token err") as caught:
         await client.set_fault_light(True)
     assert caught.value.code == 135
-    assert client.rpc.requests == 4  # get_token, refused, get_token, refused
+    assert client.rpc.requests == 2 + 4  # connect; get_token, refused, get_token, refused
 
 
 async def test_v3_oversized_frame() -> None:
@@ -663,3 +663,208 @@ def test_real_replies_v2(real_fixtures: Path) -> None:
         ),
         ReportedError("110", "Intake fan speed error (since 2024-06-15 09:15:00)"),
     )
+
+
+# --- API v3 ----------------------------------------------------------------------------------
+
+V3_PASSWORD = "super123"
+
+
+async def start_v3(simulator: Simulator, model: str = "M60S", **spec: Any) -> SimulatedMiner:
+    spec.setdefault("password", V3_PASSWORD)
+    return await simulator.start(MinerSpec(family="whatsminer", model=model, api="v3", **spec))
+
+
+def v3_client_of(
+    miner: SimulatedMiner,
+    session: aiohttp.ClientSession,
+    password: str | None = V3_PASSWORD,
+    api_flavour: str | None = None,
+) -> WhatsminerMiner:
+    return WhatsminerMiner(
+        miner.host,
+        session,
+        rpc_port=miner.ports["rpc"],
+        v3_port=miner.ports["rpc_v3"],
+        credentials=Credentials(password=password),
+        timeout=3,
+        api_flavour=api_flavour,
+    )
+
+
+async def test_v3_read_matches_the_miner(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    miner = await start_v3(simulator, hostname="rack-9")
+    truth = sim(miner)
+    sim(miner).error_codes = [(600, "2025-01-01 00:00:00")]
+    client = v3_client_of(miner, session)
+    data = await client.read()
+    row = family.MODELS["M60S"]
+    assert client.api_flavour == "v3"
+    assert data.model == "M60S"
+    assert data.firmware_version == truth.firmware
+    assert data.mac == miner.mac
+    assert data.serial == truth.serial
+    assert data.hostname == "rack-9"
+    assert data.hashrate == pytest.approx(row.nominal_hashrate, rel=0.06)
+    assert data.expected_hashrate == row.nominal_hashrate
+    assert data.power is not None
+    assert data.power_limit == truth.wm_physics.power_limit
+    assert data.power_mode == "normal"
+    assert data.is_mining is True
+    assert data.fault_light is False
+    assert data.inlet_temp is not None
+    assert data.chip_temp_max is not None
+    assert data.board_temp_max is not None
+    assert data.uptime is not None
+    assert len(data.fans) == 2
+    assert [board.serial for board in data.boards] == truth.board_serials
+    assert all(board.chips == row.chips_per_board for board in data.boards)
+    assert [pool.url for pool in data.pools] == [pool["url"] for pool in truth.pools]
+    assert data.shares_accepted is not None
+    assert data.errors == (
+        ReportedError("600", "Environment temperature too high (since 2025-01-01 00:00:00)"),
+    )
+    assert data.capabilities.power_limit == row.power_limit
+    # connect: get_version on 4028, get.device.info on 4433; each poll: 3 on 4433
+    assert (client.rpc.requests, client.v3_requests) == (1, 1 + 3)
+    await client.read()
+    assert (client.rpc.requests, client.v3_requests) == (1, 1 + 3 + 3)
+
+
+async def test_v3_flavour_given_skips_the_v2_port(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    miner = await start_v3(simulator, password=None)
+    client = v3_client_of(miner, session, password=None, api_flavour="v3")
+    await client.read()
+    assert client.rpc.requests == 0
+    await client.set_power_mode("high")  # the default password super/super
+    assert sim(miner).wm_physics.mode == "high"
+
+
+async def test_v3_controls(simulator: Simulator, session: aiohttp.ClientSession) -> None:
+    miner = await start_v3(simulator)
+    client = v3_client_of(miner, session)
+    await client.set_mining(False)
+    assert sim(miner).wm_physics.mining is False
+    assert (await client.read()).is_mining is False
+    await client.set_mining(True)
+    assert sim(miner).wm_physics.mining is True
+    await client.set_power_limit(3000)
+    assert sim(miner).wm_physics.power_limit == 3000
+    await client.set_power_mode("low")
+    assert sim(miner).wm_physics.mode == "low"
+    await client.set_fault_light(True)
+    assert (await client.read()).fault_light is True
+    await client.set_fault_light(False)
+    assert sim(miner).led == "auto"
+    await client.set_pools([PoolConfig("stratum+tcp://a.example:3333", "me.1", "p")])
+    assert sim(miner).pools[0] == {
+        "url": "stratum+tcp://a.example:3333",
+        "user": "me.1",
+        "passwd": "p",
+    }
+    assert sim(miner).last_action["cmd"] == "set.miner.pools"
+    data = await client.read()
+    assert [pool.url for pool in data.pools] == ["stratum+tcp://a.example:3333"]
+    assert data.power_mode == "low"
+    assert data.power_limit == 3000
+    await asyncio.sleep(1.1)
+    miner.tick()
+    await client.restart_mining()
+    assert sim(miner).elapsed == 0
+    await client.reboot()
+    assert sim(miner).last_action["cmd"] == "set.system.reboot"
+
+
+async def test_v3_refusals(simulator: Simulator, session: aiohttp.ClientSession) -> None:
+    miner = await start_v3(simulator)
+    client = v3_client_of(miner, session, password="wrong")
+    with pytest.raises(MinerAuthError, match="v3 password"):
+        await client.set_mining(False)
+    assert sim(miner).wm_physics.mining is True
+    good = v3_client_of(miner, session)
+    await good.read()
+    good._facts = family.StaticFacts("M79S_VX10", "x", (3, 0, 1))  # no known range
+    with pytest.raises(MinerCommandError, match="invalid param") as caught:
+        await good.set_power_limit(100)
+    assert caught.value.code == -1
+    with pytest.raises(MinerUnsupportedError, match=r"set\.nothing"):
+        await good._v3_write("set.nothing", None)
+    assert good._v3_salt is not None
+    fresh = v3_client_of(miner, session, api_flavour="v3")
+    fresh._facts = family.StaticFacts()
+    await fresh._v3_write("set.miner.power_mode", "normal")  # fetches the salt first
+    assert sim(miner).wm_physics.mode == "normal"
+
+
+async def test_v3_confirm(
+    simulator: Simulator, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    miner = await start_v3(simulator)
+    monkeypatch.setattr(family, "V3_PORT", miner.ports["rpc_v3"])
+    found = await family.confirm(probe_for(miner, session))
+    assert found is not None
+    assert (found.model, found.api_flavour, found.mac) == ("M60S", "v3", miner.mac)
+    assert found.firmware_version == sim(miner).firmware
+    monkeypatch.setattr(family, "V3_PORT", 1)  # 4433 closed: the v2 leftovers still say v3
+    found = await family.confirm(probe_for(miner, session))
+    assert found is not None
+    assert (found.model, found.api_flavour) == (None, "v3")
+
+
+def test_v3_parsers() -> None:
+    assert family.firmware_date("junk") == 0
+    assert family.is_v3("20250321.14.Rel", None)
+    assert family.is_v3(None, "3.0.1")
+    assert not family.is_v3("20230803.11.REL", "2.0.5")
+    with pytest.raises(MinerProtocolError, match="no summary"):
+        family.parse_v3_status({}, None)
+    summary, boards, pools = family.parse_v3_status(
+        {
+            "summary": {"hash-realtime": 1.5, "board-temperature": "x"},
+            "edevs": [{"hash-average": 1}, {"slot": 4}],
+            "pools": [{"url": ""}, {"url": "u", "id": 2}],
+        },
+        None,
+    )
+    assert summary.hashrate == 1.5
+    assert summary.board_temp is None
+    assert [board.index for board in boards] == [0, 4]
+    assert boards[0].board_temp is None
+    assert [pool.index for pool in pools] == [1]
+    assert family.parse_v3_errors([]) == ()
+    facts, info, salt, working = family.parse_v3_device("x")
+    assert (facts, info, salt, working) == (family.StaticFacts(), family.MinerInfo(), None, None)
+    with pytest.raises(MinerProtocolError, match="JSON object"):
+        family._v3_msg(b"[1]", "h", "c")
+
+
+async def test_v3_poll_without_setting_object(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    miner = await start_v3(simulator)
+    client = v3_client_of(miner, session)
+    original = sim(miner).v3_setting
+    sim(miner).v3_setting = lambda: "busy"
+    data = await client.read()
+    assert data.power_mode is None
+    sim(miner).v3_setting = original
+
+
+async def test_confirm_refuses_lookalikes(
+    simulator: Simulator, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    probe = probe_for(await start(simulator), session)
+    replies: dict[str, Any] = {"get_version": {"Msg": {}}}
+
+    async def command(_self: Any, name: str, *_args: Any, **_kwargs: Any) -> dict[str, Any]:
+        return dict(replies[name])
+
+    monkeypatch.setattr(rpc_module.RpcTransport, "command", command)
+    assert await family.confirm(probe) is None  # no firmware named
+    replies["get_version"] = {"Msg": {"fw_ver": "20230803.11.REL", "api_ver": "2.0.5"}}
+    replies["devdetails"] = {"DEVDETAILS": [{"Model": "Antminer S19"}]}
+    assert await family.confirm(probe) is None  # not a Whatsminer model

@@ -1,9 +1,13 @@
-"""Whatsminer (MicroBT BTMiner): API v2 on TCP 4028, the cgminer-style RPC and its API daemon.
+"""Whatsminer (MicroBT BTMiner): API v2 on TCP 4028 (the cgminer-style RPC and its API
+daemon) and, on firmware after 2024-11, API v3 on TCP 4433 (length-prefixed JSON).
 
-Requests:
+The flavour (``api_flavour`` "v2" or "v3", as identify reports it) is found at connect when not
+given: ``get_version`` on 4028 names the firmware; API 3.x or a build from 2024-11-01 on is v3.
+
+Requests, API v2:
 
 - at connect, once (again after the miner rebooted, seen as ``Uptime`` going back):
-  ``devdetails`` (the model, e.g. ``M30S_VE10``) and ``get_version`` (firmware, API version).
+  ``get_version`` (firmware, API version) and ``devdetails`` (the model, e.g. ``M30S_VE10``).
 - each poll, API 2.0.1 and newer: 4 requests — ``summary+pools+edevs`` joined (hashrate,
   factory hashrate, power, limit, mode, temperatures, fans, uptime, shares; pools; boards),
   then the daemon's ``status`` (mining on or off), ``get_miner_info`` (MAC, hostname, serial,
@@ -13,7 +17,17 @@ Requests:
   ``Error Code N`` keys of ``summary``.
 - a firmware that refuses joined BTMiner commands gets them one by one, once refused.
 
-Controls are the privileged API's commands: ``get_token`` (one request, kept 25 minutes and
+Requests, API v3: at connect ``get_version`` on 4028 (skipped when the flavour is given) and
+``get.device.info`` (model, firmware, MAC, hostname, serial, the salt); each poll 3 requests:
+``get.miner.status`` ``summary+pools+edevs``, ``get.device.info`` ``miner+system+error-code``
+(mining, LED, board serials, errors) and ``get.miner.setting`` (power mode). Writes are signed
+``set.*`` requests (account ``super``, password ``super`` unless given; ``token`` = 8 characters
+of base64(sha256(cmd + password + salt + ts))): ``set.miner.service`` start/stop/restart,
+``set.miner.power_limit``, ``set.miner.power_mode``, ``set.system.led``, ``set.system.reboot``
+and ``set.miner.pools`` (its list AES-encrypted under the same digest). Code -4 (no permission)
+is a wrong password → ``MinerAuthError``.
+
+API v2 controls are the privileged API's commands: ``get_token`` (one request, kept 25 minutes and
 renewed when the miner answers 135 "check token err"), then one AES-encrypted request each:
 ``power_off``/``power_on``, ``adjust_power_limit`` (API 2.0.5), ``set_low_power`` /
 ``set_normal_power`` / ``set_high_power``, ``set_led``, ``reboot``, ``restart_btminer`` and
@@ -28,8 +42,10 @@ once from the default (45 "can't access write cmd") → ``MinerLockedError`` (a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+import json
 import re
+import time
 from typing import Any, ClassVar
 
 import aiohttp
@@ -42,6 +58,7 @@ from ..errors import (
     MinerProtocolError,
     MinerUnsupportedError,
 )
+from ..jsonrepair import loads
 from ..miner import Credentials, Miner
 from ..models import (
     Board,
@@ -63,7 +80,12 @@ from ..units import as_bool, as_float, as_int, as_str, positive
 
 DEFAULT_USERNAME = "admin"
 DEFAULT_PASSWORD = "admin"  # noqa: S105 (the factory default, documented by the vendor)
-V2 = "v2"
+V2, V3 = "v2", "v3"
+V3_PORT = 4433
+V3_ACCOUNT = "super"
+V3_DEFAULT_PASSWORD = "super"  # noqa: S105 (the factory default of API v3)
+V3_SINCE = 20241101  # firmware built from this date on speaks API v3 on 4433
+V3_OK, V3_BAD_PARAM, V3_UNKNOWN, V3_NO_PERMISSION = 0, -1, -2, -4
 POWER_MODES = ("low", "normal", "high")
 POOL_SLOTS = 3
 
@@ -461,6 +483,128 @@ def build_miner_data(  # noqa: PLR0917 (one poll's parsed replies, each its own)
     )
 
 
+# --- API v3 parsers -----------------------------------------------------------------------
+
+
+def firmware_date(firmware: str | None) -> int:
+    """``20250321.14.Rel`` → 20250321; 0 when it has no date."""
+    match = re.match(r"^\D*(\d{8})", firmware or "")
+    return int(match.group(1)) if match else 0
+
+
+def is_v3(firmware: str | None, api: str | None) -> bool:
+    """Firmware after 2024-11 (API 3.x) answers its full API on 4433 only."""
+    version = api_version(api)
+    return (bool(version) and version >= (3,)) or firmware_date(firmware) >= V3_SINCE
+
+
+def _section(msg: Any, name: str) -> Mapping[str, Any]:
+    value = msg.get(name) if isinstance(msg, Mapping) else None
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(msg: Any, name: str) -> list[Mapping[str, Any]]:
+    value = msg.get(name) if isinstance(msg, Mapping) else None
+    return [
+        item for item in (value if isinstance(value, list) else []) if isinstance(item, Mapping)
+    ]
+
+
+def parse_v3_device(msg: Any) -> tuple[StaticFacts, MinerInfo, str | None, bool | None]:
+    """``get.device.info`` → (static facts, identity facts, v3 salt, mining)."""
+    network, miner, system = (_section(msg, name) for name in ("network", "miner", "system"))
+    mac, led = as_str(network.get("mac")), as_str(system.get("ledstatus"))
+    working = as_bool(miner.get("working"))
+    facts = StaticFacts(
+        type_name=as_str(miner.get("type")),
+        firmware=_firmware(system.get("fwversion")),
+        api=api_version(as_str(system.get("api"))),
+    )
+    info = MinerInfo(
+        mac=mac.upper() if mac else None,
+        hostname=as_str(network.get("hostname")),
+        serial=as_str(miner.get("miner-sn")),
+        led_manual=None if led is None else led.lower() != "auto",
+    )
+    salt = as_str(msg.get("salt")) if isinstance(msg, Mapping) else None
+    return facts, info, salt, working
+
+
+def parse_v3_status(
+    msg: Any, model: WhatsminerModel | None, serials: Sequence[str | None] = ()
+) -> tuple[Summary, tuple[Board, ...], tuple[Pool, ...]]:
+    """``get.miner.status`` ``summary+pools+edevs``: TH/s, W, °C, RPM."""
+    summary = _section(msg, "summary")
+    if not summary:
+        raise MinerProtocolError("The Whatsminer v3 status has no summary")
+    board_temps = summary.get("board-temperature")
+    temps = [
+        temp
+        for value in (board_temps if isinstance(board_temps, list) else [])
+        if (temp := positive(as_float(value))) is not None
+    ]
+    fans = tuple(
+        Fan(index, rpm=rpm)
+        for index, key in enumerate(("fan-speed-in", "fan-speed-out"))
+        if (rpm := as_int(summary.get(key))) is not None
+    )
+    pools = tuple(
+        Pool(
+            index=(as_int(item.get("id")) or position + 1) - 1,
+            url=url,
+            user=as_str(item.get("account")),
+            active=as_bool(item.get("stratum-active")),
+            alive=(as_str(item.get("status")) or "").lower() == "alive",
+            accepted=as_int(item.get("accepted")),
+            rejected=as_int(item.get("rejected")),
+        )
+        for position, item in enumerate(_list(msg, "pools"))
+        if (url := as_str(item.get("url")))
+    )
+    boards = tuple(
+        Board(
+            index=index,
+            hashrate=as_float(item.get("hash-average")),
+            expected_hashrate=positive(as_float(item.get("factory-hash"))),
+            chip_temp=positive(as_float(item.get("chip-temp-max"))),
+            board_temp=temps[index] if index < len(temps) else None,
+            chips=as_int(item.get("effective-chips")),
+            expected_chips=model.chips_per_board if model else None,
+            serial=serials[index] if index < len(serials) else None,
+        )
+        for position, item in enumerate(_list(msg, "edevs"))
+        if (index := _index(item, position)) is not None
+    )
+    accepted = [pool.accepted for pool in pools if pool.accepted is not None]
+    rejected = [pool.rejected for pool in pools if pool.rejected is not None]
+    parsed = Summary(
+        hashrate=as_float(summary.get("hash-1min", summary.get("hash-realtime"))),
+        expected_hashrate=positive(as_float(summary.get("factory-hash"))),
+        power=positive(as_float(summary.get("power-realtime"))),
+        power_limit=positive(as_float(summary.get("power-limit"))),
+        env_temp=as_float(summary.get("environment-temperature")),
+        board_temp=max(temps) if temps else None,
+        chip_temp_max=positive(as_float(summary.get("chip-temp-max"))),
+        chip_temp_avg=positive(as_float(summary.get("chip-temp-avg"))),
+        frequency=positive(as_float(summary.get("freq-avg"))),
+        fans=fans if any(fan.rpm for fan in fans) else (),
+        uptime=as_int(summary.get("bootup-time")),
+        accepted=sum(accepted) if accepted else None,
+        rejected=sum(rejected) if rejected else None,
+    )
+    return parsed, boards, pools
+
+
+def _index(item: Mapping[str, Any], position: int) -> int:
+    index = as_int(item.get("slot"))
+    return position if index is None else index
+
+
+def parse_v3_errors(msg: Any) -> tuple[ReportedError, ...]:
+    listed = msg.get("error-code") if isinstance(msg, Mapping) else None
+    return parse_error_codes({"Msg": {"error_code": listed}})
+
+
 # --- identification -----------------------------------------------------------------------
 
 
@@ -470,13 +614,18 @@ def page_matches(page: WebPage) -> bool:
 
 
 async def confirm(probe: Probe) -> Identity | None:
-    """A BTMiner API on the RPC port: ``devdetails`` names a Whatsminer model."""
+    """BTMiner's API daemon on the RPC port: ``get_version`` names a Whatsminer firmware; the
+    model then comes from ``devdetails`` (API v2) or ``get.device.info`` on 4433 (API v3)."""
     rpc = RpcTransport(probe.host, probe.rpc_port, timeout=probe.timeout)
     try:
+        firmware, api = parse_version(await rpc.command("get_version"))
+        if firmware is None:
+            return None
+        if is_v3(firmware, api):
+            return await _confirm_v3(probe, firmware)
         type_name = parse_devdetails(await rpc.command("devdetails"))
         if not type_name or not re.match(r"^M\d", type_name):
             return None
-        firmware, api = parse_version(await rpc.command("get_version"))
         mac = parse_miner_info(await rpc.command("get_miner_info", info="mac")).mac
     except (MinerCommandError, MinerProtocolError, MinerConnectionError):
         return None
@@ -488,15 +637,52 @@ async def confirm(probe: Probe) -> Identity | None:
         model=model_name(type_name),
         firmware_version=firmware,
         mac=mac,
-        api_flavour=V2 if api_version(api) < (3,) else "v3",
+        api_flavour=V2,
     )
+
+
+async def _confirm_v3(probe: Probe, firmware: str) -> Identity:
+    facts, info = StaticFacts(firmware=firmware), MinerInfo()
+    request = {"cmd": "get.device.info", "param": "network+miner+system"}
+    try:
+        reply = await btminer.v3_exchange(probe.host, V3_PORT, request, probe.timeout)
+        facts, info, _, _ = parse_v3_device(_v3_msg(reply, probe.host, "get.device.info"))
+    except (MinerCommandError, MinerProtocolError, MinerConnectionError, MinerAuthError):
+        pass  # the leftover v2 API named the firmware; the model stays unknown
+    return Identity(
+        host=probe.host,
+        port=probe.port,
+        rpc_port=probe.rpc_port,
+        family=Family.WHATSMINER,
+        model=model_name(facts.type_name),
+        firmware_version=facts.firmware or firmware,
+        mac=info.mac,
+        api_flavour=V3,
+    )
+
+
+def _v3_msg(data: bytes, host: str, command: str) -> Any:
+    """A v3 reply frame → its ``msg`` once ``code`` says it succeeded."""
+    where = f"{host} (API v3 {command})"
+    reply = loads(data.decode("utf-8", "replace"), where=where)
+    if not isinstance(reply, Mapping):
+        raise MinerProtocolError(f"{where} answered something other than a JSON object")
+    code, msg = as_int(reply.get("code")), reply.get("msg")
+    if code == V3_OK:
+        return msg
+    text = as_str(msg) or "no reason given"
+    if code == V3_NO_PERMISSION:
+        raise MinerAuthError(f"{host} refused the Whatsminer API v3 password ({text})")
+    if code == V3_UNKNOWN:
+        raise MinerUnsupportedError(f"{host}'s firmware has no {command!r} command")
+    raise MinerCommandError(f"{host} refused {command!r}: {text}", code=code)
 
 
 # --- the miner ----------------------------------------------------------------------------
 
 
 class WhatsminerMiner(Miner):
-    """A Whatsminer on stock BTMiner firmware, API v2."""
+    """A Whatsminer on stock BTMiner firmware, API v2 or (after 2024-11) v3."""
 
     family = Family.WHATSMINER
     default_port = 80
@@ -511,18 +697,26 @@ class WhatsminerMiner(Miner):
         credentials: Credentials | None = None,
         timeout: float = 10.0,
         rpc_port: int | None = None,
+        v3_port: int | None = None,
+        api_flavour: str | None = None,
     ) -> None:
         super().__init__(host, session, port=port, credentials=credentials, timeout=timeout)
         self.rpc = RpcTransport(host, rpc_port, timeout=timeout)
+        self.v3_port = v3_port or V3_PORT
+        self.v3_requests = 0  # sent so far (tests count them)
+        self.api_flavour = api_flavour  # "v2" or "v3"; found at connect when not given
         self._facts: StaticFacts | None = None
+        self._info = MinerInfo()
+        self._v3_salt: str | None = None
         self._last_uptime: int | None = None
         self._token: btminer.Token | None = None
-        self.api_flavour = V2
 
     @property
     def _password(self) -> str:
         password = self.credentials.password
-        return DEFAULT_PASSWORD if password is None else password
+        if password is not None:
+            return password
+        return V3_DEFAULT_PASSWORD if self.api_flavour == V3 else DEFAULT_PASSWORD
 
     @property
     def capabilities(self) -> Capabilities:
@@ -533,10 +727,19 @@ class WhatsminerMiner(Miner):
     # --- reading ------------------------------------------------------------------------
 
     async def _connect(self) -> StaticFacts:
-        type_name = parse_devdetails(await self.rpc.command("devdetails"))
-        firmware, api = parse_version(await self.rpc.command("get_version"))
-        self._facts = StaticFacts(type_name=type_name, firmware=firmware, api=api_version(api))
-        return self._facts
+        if self.api_flavour != V3:
+            firmware, api = parse_version(await self.rpc.command("get_version"))
+            if not is_v3(firmware, api):
+                type_name = parse_devdetails(await self.rpc.command("devdetails"))
+                self.api_flavour = V2
+                self._facts = StaticFacts(type_name, firmware, api_version(api))
+                return self._facts
+            self.api_flavour = V3
+        facts, self._info, self._v3_salt, _ = parse_v3_device(
+            await self._v3_read("get.device.info")
+        )
+        self._facts = facts
+        return facts
 
     async def _facts_now(self) -> StaticFacts:
         return self._facts if self._facts is not None else await self._connect()
@@ -544,13 +747,11 @@ class WhatsminerMiner(Miner):
     async def read(self) -> MinerData:
         async with self.lock:
             facts = await self._facts_now()
+            if self.api_flavour == V3:
+                return await self._read_v3(facts)
             replies = await self.rpc.commands("summary", "pools", "edevs")
             summary = parse_summary(replies["summary"])
-            last = self._last_uptime
-            if summary.uptime is not None and last is not None and summary.uptime < last:
-                facts = await self._connect()  # rebooted: maybe into new firmware
-                self._token = None
-            self._last_uptime = summary.uptime
+            facts = await self._after_reboot(facts, summary.uptime)
             status = parse_status(await self.rpc.command("status"))
             info = parse_miner_info(await self.rpc.command("get_miner_info"))
             if facts.api >= (2, 0, 1):
@@ -567,7 +768,76 @@ class WhatsminerMiner(Miner):
             errors,
         )
 
-    # --- writing ------------------------------------------------------------------------
+    async def _after_reboot(self, facts: StaticFacts, uptime: int | None) -> StaticFacts:
+        last, self._last_uptime = self._last_uptime, uptime
+        if uptime is not None and last is not None and uptime < last:
+            self._token = None
+            return await self._connect()  # rebooted: maybe into new firmware
+        return facts
+
+    async def _read_v3(self, facts: StaticFacts) -> MinerData:
+        """3 requests: ``get.miner.status`` (summary+pools+edevs), ``get.device.info``
+        (miner+system+error-code: mining, LED, board serials, errors), ``get.miner.setting``."""
+        status_msg = await self._v3_read("get.miner.status", "summary+pools+edevs")
+        device = await self._v3_read("get.device.info", "miner+system+error-code")
+        setting = await self._v3_read("get.miner.setting")
+        serials = _section(device, "miner").get("pcbsn")
+        summary, boards, pools = parse_v3_status(
+            status_msg,
+            facts.model,
+            [as_str(item) for item in serials] if isinstance(serials, list) else [],
+        )
+        facts = await self._after_reboot(facts, summary.uptime)
+        _, polled, _, working = parse_v3_device(device)
+        mode = as_str(setting.get("power-mode")) if isinstance(setting, Mapping) else None
+        limit = as_float(setting.get("power-limit")) if isinstance(setting, Mapping) else None
+        return build_miner_data(
+            facts,
+            summary,
+            boards,
+            pools,
+            Status(mining=working, power_mode=mode.lower() if mode else None, power_limit=limit),
+            replace(self._info, led_manual=polled.led_manual),
+            parse_v3_errors(device),
+        )
+
+    async def _v3_read(self, command: str, param: str | None = None) -> Any:
+        request: dict[str, Any] = {"cmd": command}
+        if param is not None:
+            request["param"] = param
+        return await self._v3_request(request)
+
+    async def _v3_request(self, request: dict[str, Any]) -> Any:
+        self.v3_requests += 1
+        command = str(request["cmd"])
+        data = await btminer.v3_exchange(self.host, self.v3_port, request, self.timeout)
+        return _v3_msg(data, self.host, command)
+
+    async def _v3_write(self, command: str, param: Any) -> None:
+        """A signed ``set.*``; pools travel AES-encrypted under the same digest."""
+        if self._v3_salt is None:
+            await self._connect()
+        salt = self._v3_salt or ""
+        ts = int(time.time())
+        password = self._password
+        if command == "set.miner.pools":
+            key = btminer.v3_digest(command, password, salt, ts)
+            param = btminer.aes_encrypt(key, json.dumps(param).encode())
+        await self._v3_request(
+            {
+                "cmd": command,
+                "param": param,
+                "ts": ts,
+                "account": V3_ACCOUNT,
+                "token": btminer.v3_token(command, password, salt, ts),
+            }
+        )
+
+    async def _is_v3(self) -> bool:
+        await self._facts_now()
+        return self.api_flavour == V3
+
+    # --- writing (API v2) ---------------------------------------------------------------
 
     async def _get_token(self) -> btminer.Token:
         if self._token is not None and self._token.fresh():
@@ -624,7 +894,9 @@ class WhatsminerMiner(Miner):
 
     async def set_mining(self, enabled: bool) -> None:
         async with self.lock:
-            if enabled:
+            if await self._is_v3():
+                await self._v3_write("set.miner.service", "start" if enabled else "stop")
+            elif enabled:
                 await self._privileged("power_on")
             else:
                 await self._privileged("power_off", {"respbefore": "true"})
@@ -635,7 +907,10 @@ class WhatsminerMiner(Miner):
                 f"Unknown power mode {mode!r}; Whatsminers have {', '.join(POWER_MODES)}"
             )
         async with self.lock:
-            await self._privileged(f"set_{mode}_power")
+            if await self._is_v3():
+                await self._v3_write("set.miner.power_mode", mode)
+            else:
+                await self._privileged(f"set_{mode}_power")
 
     async def set_power_limit(self, watts: float) -> None:
         async with self.lock:
@@ -650,7 +925,10 @@ class WhatsminerMiner(Miner):
                 raise MinerCommandError(
                     f"{watts:g} W is outside this miner's {limits.min:g}–{limits.max:g} W"
                 )
-            await self._privileged("adjust_power_limit", {"power_limit": str(round(watts))})
+            if self.api_flavour == V3:
+                await self._v3_write("set.miner.power_limit", round(watts))
+            else:
+                await self._privileged("adjust_power_limit", {"power_limit": str(round(watts))})
 
     async def set_fault_light(self, on: bool) -> None:
         params: dict[str, Any] = (
@@ -659,16 +937,25 @@ class WhatsminerMiner(Miner):
             else {"param": "auto"}
         )
         async with self.lock:
-            await self._privileged("set_led", params)
+            if await self._is_v3():
+                await self._v3_write("set.system.led", [params] if on else "auto")
+            else:
+                await self._privileged("set_led", params)
 
     async def reboot(self) -> None:
         async with self.lock:
+            if await self._is_v3():
+                await self._v3_write("set.system.reboot", None)
+                return
             await self._privileged("reboot", no_reply=True)
             self._token = None  # the token table is lost with the reboot
 
     async def restart_mining(self) -> None:
         async with self.lock:
-            await self._privileged("restart_btminer")
+            if await self._is_v3():
+                await self._v3_write("set.miner.service", "restart")
+            else:
+                await self._privileged("restart_btminer")
 
     async def set_pools(self, pools: Sequence[PoolConfig]) -> None:
         if not pools:
@@ -684,4 +971,13 @@ class WhatsminerMiner(Miner):
             params[f"worker{slot}"] = pool.user if pool else ""
             params[f"passwd{slot}"] = pool.password if pool else ""
         async with self.lock:
-            await self._privileged("update_pools", params)
+            if await self._is_v3():
+                await self._v3_write(
+                    "set.miner.pools",
+                    [
+                        {"pool": pool.url.strip(), "worker": pool.user, "passwd": pool.password}
+                        for pool in pools
+                    ],
+                )
+            else:
+                await self._privileged("update_pools", params)

@@ -151,9 +151,13 @@ def decrypt_reply(token: Token, reply: dict[str, Any], where: str) -> dict[str, 
 # --- API v3 ---------------------------------------------------------------------------------
 
 
+def v3_digest(command: str, password: str, salt: str, ts: int) -> bytes:
+    """sha256(cmd + password + salt + ts): its base64 signs a write, its bytes key the AES."""
+    return hashlib.sha256(f"{command}{password}{salt}{ts}".encode()).digest()
+
+
 def v3_token(command: str, password: str, salt: str, ts: int) -> str:
-    digest = hashlib.sha256(f"{command}{password}{salt}{ts}".encode()).digest()
-    return base64.b64encode(digest).decode()[:8]
+    return base64.b64encode(v3_digest(command, password, salt, ts)).decode()[:8]
 
 
 def v3_frame(payload: dict[str, Any]) -> bytes:
