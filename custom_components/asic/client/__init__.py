@@ -21,6 +21,7 @@ from .families.antminer import AntminerMiner
 from .families.avalon import AvalonMiner
 from .families.axeos import AxeOSMiner
 from .families.braiins import BraiinsMiner
+from .families.luxos import LuxOSMiner
 from .families.whatsminer import WhatsminerMiner
 from .identify import identify
 from .miner import Credentials, FirmwarePart, Miner, ProgressCallback
@@ -43,6 +44,7 @@ MINER_CLASSES: dict[Family, type[Miner]] = {
     Family.BRAIINS: BraiinsMiner,
     Family.AVALON: AvalonMiner,
     Family.WHATSMINER: WhatsminerMiner,
+    Family.LUXOS: LuxOSMiner,
 }
 
 

@@ -27,7 +27,7 @@ from .errors import (
     MinerProtocolError,
     MinerUnsupportedError,
 )
-from .families import antminer, avalon, braiins, whatsminer
+from .families import antminer, avalon, braiins, luxos, whatsminer
 from .families.axeos import is_axeos_info, model_name
 from .miner import Credentials
 from .models import Family, Identity
@@ -143,6 +143,7 @@ WEB_FAMILIES: tuple[tuple[Family, Callable[[WebPage], bool], Confirm], ...] = (
     (Family.BRAIINS, lambda page: braiins.is_braiins_page(page.body), braiins.confirm),
     (Family.AVALON, avalon.page_matches, avalon.confirm),
     (Family.WHATSMINER, whatsminer.page_matches, whatsminer.confirm),
+    (Family.LUXOS, lambda page: luxos.is_luxos_page(page.body), luxos.confirm),
 )
 
 # Families whose root page can be bare; tried in turn when no signature matched.
@@ -152,6 +153,7 @@ FALLBACK_CONFIRMS: tuple[Confirm, ...] = (
     avalon.confirm,
     braiins.confirm,
     whatsminer.confirm,
+    luxos.confirm,
 )
 
 
