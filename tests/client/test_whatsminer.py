@@ -28,6 +28,7 @@ from custom_components.asic.client import (
     PoolConfig,
     ReportedError,
     create_miner,
+    identify,
 )
 from custom_components.asic.client.errors import MinerLockedError
 from custom_components.asic.client.families import whatsminer as family
@@ -868,3 +869,16 @@ async def test_confirm_refuses_lookalikes(
     replies["get_version"] = {"Msg": {"fw_ver": "20230803.11.REL", "api_ver": "2.0.5"}}
     replies["devdetails"] = {"DEVDETAILS": [{"Model": "Antminer S19"}]}
     assert await family.confirm(probe) is None  # not a Whatsminer model
+
+
+async def test_identify_end_to_end(
+    simulator: Simulator, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v2 = await start(simulator, "M30S+")
+    found = await identify(v2.host, session, port=v2.ports["web"], rpc_port=v2.ports["rpc"])
+    assert (found.family, found.model, found.api_flavour) == (Family.WHATSMINER, "M30S+", "v2")
+    assert found.mac == v2.mac
+    v3 = await start_v3(simulator)
+    monkeypatch.setattr(family, "V3_PORT", v3.ports["rpc_v3"])
+    found = await identify(v3.host, session, port=v3.ports["web"], rpc_port=v3.ports["rpc"])
+    assert (found.family, found.model, found.api_flavour) == (Family.WHATSMINER, "M60S", "v3")
