@@ -29,6 +29,14 @@ def esp32_mac(seed: str) -> str:
     return f"{oui}:{tail}"
 
 
+def seeded_mac(prefix: str, seed: str, *, salt: str = "mac") -> str:
+    """``prefix`` (whole bytes, e.g. ``02`` or an OUI) then bytes drawn from the seed: the same
+    MAC for the same seed, so fleets come back with the same identities."""
+    digest = hashlib.sha256(f"{salt}:{seed}".encode()).digest()
+    known = prefix.split(":")
+    return ":".join([*known, *(f"{byte:02X}" for byte in digest[: 6 - len(known)])])
+
+
 def normalise_mac(mac: str) -> str:
     """Upper-case, colon-separated; raises ValueError for anything that is not six octets."""
     digits = mac.replace(":", "").replace("-", "").replace(".", "").upper()

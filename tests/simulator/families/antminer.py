@@ -25,6 +25,7 @@ from aiohttp import BodyPartReader, web
 from .. import rpc
 from ..digest import DigestAuth
 from ..faults import Fault
+from ..identity import seeded_mac
 from ..miner import RPC, WEB, SimulatedMiner
 from ..physics import FAN_FLOOR, Physics, PowerProfile
 from ..spec import MinerSpec
@@ -206,8 +207,7 @@ class AntminerMiner(SimulatedMiner):
     @classmethod
     def make_mac(cls, seed: str) -> str:
         # Locally administered (02:…): which OUIs Bitmain's control boards use is not checked.
-        digest = hashlib.sha256(f"mac:{seed}".encode()).digest()
-        return "02:" + ":".join(f"{byte:02X}" for byte in digest[:5])
+        return seeded_mac("02", seed)
 
     def initial_state(self, mac: str) -> MinerState:
         model, spec = self.board, self.spec

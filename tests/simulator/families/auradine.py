@@ -26,6 +26,7 @@ from aiohttp import web
 
 from .. import rpc
 from ..faults import Fault
+from ..identity import seeded_mac
 from ..miner import RPC, WEB, SimulatedMiner
 from ..physics import FAN_FLOOR, Physics, PowerProfile
 from ..spec import MinerSpec
@@ -146,8 +147,7 @@ class AuradineMiner(SimulatedMiner):
 
     @classmethod
     def make_mac(cls, seed: str) -> str:
-        digest = hashlib.sha256(f"auradine-mac:{seed}".encode()).digest()
-        return "02:" + ":".join(f"{byte:02X}" for byte in digest[:5])
+        return seeded_mac("02", seed, salt="auradine-mac")
 
     def initial_state(self, mac: str) -> MinerState:
         model, spec = self.board, self.spec

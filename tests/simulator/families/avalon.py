@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 from aiohttp import web
 
 from .. import rpc
+from ..identity import seeded_mac
 from ..miner import RPC, WEB, SimulatedMiner
 from ..physics import FAN_FLOOR, Physics, PowerProfile
 from ..spec import MinerSpec
@@ -298,8 +299,7 @@ class AvalonMiner(SimulatedMiner):
     @classmethod
     def make_mac(cls, seed: str) -> str:
         # Locally administered: Canaan's OUIs are not verified here.
-        digest = hashlib.sha256(f"avalon-mac:{seed}".encode()).digest()
-        return "02:" + ":".join(f"{byte:02X}" for byte in digest[:5])
+        return seeded_mac("02", seed, salt="avalon-mac")
 
     def initial_state(self, mac: str) -> MinerState:
         model = self.board

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 from aiohttp import web
 
 from .. import rpc
+from ..identity import seeded_mac
 from ..miner import RPC, WEB, SimulatedMiner
 from ..physics import FAN_FLOOR
 from ..spec import MinerSpec
@@ -76,8 +77,7 @@ def _digits(seed: str, count: int, alphabet: str) -> str:
 
 def locally_administered_mac(seed: str) -> str:
     """``02:…``: which OUIs the control boards carry is not checked (the recording is 02:…)."""
-    digest = hashlib.sha256(f"mac:{seed}".encode()).digest()
-    return "02:" + ":".join(f"{byte:02X}" for byte in digest[:5])
+    return seeded_mac("02", seed)
 
 
 def release_of(firmware: str) -> str:

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from .. import rpc
 from ..faults import Fault
+from ..identity import seeded_mac
 from ..miner import RPC, WEB, SimulatedMiner
 from ..physics import FAN_FLOOR, Physics, PowerProfile
 from ..spec import MinerSpec
@@ -213,8 +214,7 @@ class GoldshellMiner(SimulatedMiner):
 
     @classmethod
     def make_mac(cls, seed: str) -> str:
-        digest = hashlib.sha256(f"goldshell-mac:{seed}".encode()).digest()
-        return "28:E2:97:" + ":".join(f"{byte:02X}" for byte in digest[:3])
+        return seeded_mac("28:E2:97", seed, salt="goldshell-mac")
 
     def initial_state(self, mac: str) -> MinerState:
         model, spec = self.board, self.spec

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
+from ..identity import seeded_mac
 from ..miner import WEB, SimulatedMiner
 from ..physics import FAN_FLOOR, Physics, PowerProfile
 from ..spec import MinerSpec
@@ -145,8 +146,7 @@ class IceRiverMiner(SimulatedMiner):
 
     @classmethod
     def make_mac(cls, seed: str) -> str:
-        digest = hashlib.sha256(f"iceriver-mac:{seed}".encode()).digest()
-        return "52:8C:03:" + ":".join(f"{byte:02X}" for byte in digest[:3])
+        return seeded_mac("52:8C:03", seed, salt="iceriver-mac")
 
     def initial_state(self, mac: str) -> MinerState:
         model, spec = self.board, self.spec

@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 from aiohttp import web
 
 from .. import rpc
+from ..identity import seeded_mac
 from ..miner import RPC, WEB, SimulatedMiner
 from ..physics import FAN_FLOOR, Physics, PowerProfile
 from ..spec import MinerSpec
@@ -179,8 +180,7 @@ class InnosiliconMiner(SimulatedMiner):
 
     @classmethod
     def make_mac(cls, seed: str) -> str:
-        digest = hashlib.sha256(f"innosilicon-mac:{seed}".encode()).digest()
-        return "A0:B0:45:" + ":".join(f"{byte:02X}" for byte in digest[:3])
+        return seeded_mac("A0:B0:45", seed, salt="innosilicon-mac")
 
     def initial_state(self, mac: str) -> MinerState:
         model, spec = self.board, self.spec

@@ -39,6 +39,7 @@ from aiohttp import web
 from .. import rpc
 from ..endpoint import Endpoint
 from ..faults import Fault
+from ..identity import seeded_mac
 from ..miner import RPC, WEB, SimulatedMiner
 from ..physics import FAN_FLOOR, Physics, PowerProfile
 from ..spec import MinerSpec
@@ -294,8 +295,7 @@ class WhatsminerMiner(SimulatedMiner):
     @classmethod
     def make_mac(cls, seed: str) -> str:
         # The shape of the recorded MACs (C4:08:28:00:A4:19); the OUI is not verified.
-        digest = hashlib.sha256(f"mac:{seed}".encode()).digest()
-        return "C4:08:28:00:" + ":".join(f"{byte:02X}" for byte in digest[:2])
+        return seeded_mac("C4:08:28:00", seed)
 
     def initial_state(self, mac: str) -> MinerState:
         model = self.board
