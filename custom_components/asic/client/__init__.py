@@ -37,6 +37,7 @@ from .models import (
     PoolConfig,
     ReportedError,
 )
+from .rpc_miner import RpcMiner
 
 MINER_CLASSES: dict[Family, type[Miner]] = {
     Family.AXEOS: AxeOSMiner,
@@ -84,8 +85,8 @@ def create_miner(
         miner_class = MINER_CLASSES[Family(family)]
     except (KeyError, ValueError) as err:
         raise MinerUnsupportedError(f"The {family} family is not supported yet") from err
-    if rpc_port is not None and getattr(miner_class, "uses_rpc", False):
-        return miner_class(  # type: ignore[call-arg]
+    if rpc_port is not None and issubclass(miner_class, RpcMiner):
+        return miner_class(
             host, session, port=port, credentials=credentials, timeout=timeout, rpc_port=rpc_port
         )
     return miner_class(host, session, port=port, credentials=credentials, timeout=timeout)

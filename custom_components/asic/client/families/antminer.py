@@ -31,14 +31,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 import json
 import re
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlencode
-
-import aiohttp
 
 from ..errors import MinerCommandError, MinerProtocolError, MinerUnsupportedError
 from ..jsonrepair import loads
-from ..miner import Credentials, Miner
 from ..models import (
     Board,
     Capabilities,
@@ -49,9 +46,9 @@ from ..models import (
     PoolConfig,
     ReportedError,
 )
+from ..rpc_miner import RpcMiner
 from ..transport.digest import DigestAuth
 from ..transport.http import HttpTransport
-from ..transport.rpc import RpcTransport
 from ..units import as_bool, as_float, as_int, as_str, hashrate_to_th, positive
 
 DEFAULT_USERNAME = "root"
@@ -419,29 +416,20 @@ def build_miner_data(
 # --- the miner ----------------------------------------------------------------------------
 
 
-class AntminerMiner(Miner):
+class AntminerMiner(RpcMiner):
     """A stock Antminer: RPC for readings, digest CGI for facts and controls."""
 
     family = Family.ANTMINER
     default_port = 80
-    uses_rpc: ClassVar[bool] = True
 
-    def __init__(
-        self,
-        host: str,
-        session: aiohttp.ClientSession,
-        *,
-        port: int | None = None,
-        credentials: Credentials | None = None,
-        timeout: float = 10.0,
-        rpc_port: int | None = None,
-    ) -> None:
-        super().__init__(host, session, port=port, credentials=credentials, timeout=timeout)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         username = self.credentials.username or DEFAULT_USERNAME
         password = self.credentials.password
         auth = DigestAuth(username, DEFAULT_PASSWORD if password is None else password)
-        self.http = HttpTransport(session, host, self.port, timeout=timeout, auth=auth)
-        self.rpc = RpcTransport(host, rpc_port, timeout=timeout)
+        self.http = HttpTransport(
+            self.session, self.host, self.port, timeout=self.timeout, auth=auth
+        )
         self._info: SystemInfo | None = None
         self._flavour: str | None = None
         self._last_uptime: int | None = None

@@ -29,12 +29,9 @@ from dataclasses import dataclass
 import math
 import re
 import time
-from typing import Any, ClassVar
-
-import aiohttp
+from typing import Any
 
 from ..errors import MinerAuthError, MinerCommandError, MinerProtocolError
-from ..miner import Credentials, Miner
 from ..models import (
     Board,
     Capabilities,
@@ -47,7 +44,7 @@ from ..models import (
     efficiency,
 )
 from ..probe import Probe, WebPage
-from ..transport.rpc import RpcTransport
+from ..rpc_miner import RpcMiner
 from ..units import as_float, as_int, as_str, positive
 from .antminer import parse_pools
 
@@ -375,25 +372,14 @@ async def confirm(probe: Probe) -> Identity | None:
 # --- the miner ----------------------------------------------------------------------------
 
 
-class AvalonMiner(Miner):
+class AvalonMiner(RpcMiner):
     """An AvalonMiner on Canaan's firmware, through its RPC."""
 
     family = Family.AVALON
     default_port = 80
-    uses_rpc: ClassVar[bool] = True
 
-    def __init__(
-        self,
-        host: str,
-        session: aiohttp.ClientSession,
-        *,
-        port: int | None = None,
-        credentials: Credentials | None = None,
-        timeout: float = 10.0,
-        rpc_port: int | None = None,
-    ) -> None:
-        super().__init__(host, session, port=port, credentials=credentials, timeout=timeout)
-        self.rpc = RpcTransport(host, rpc_port, timeout=timeout)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._version: VersionInfo | None = None
         self._last_uptime: int | None = None
 

@@ -36,8 +36,6 @@ import json
 import time
 from typing import Any, ClassVar
 
-import aiohttp
-
 from ..errors import (
     MinerAuthError,
     MinerCommandError,
@@ -45,7 +43,6 @@ from ..errors import (
     MinerProtocolError,
     MinerUnsupportedError,
 )
-from ..miner import Credentials, Miner
 from ..models import (
     Board,
     Capabilities,
@@ -60,8 +57,8 @@ from ..models import (
     efficiency,
 )
 from ..probe import Probe
+from ..rpc_miner import RpcMiner
 from ..transport.http import HttpTransport, decode_json
-from ..transport.rpc import RpcTransport
 from ..units import as_bool, as_float, as_int, as_str, positive
 from .antminer import parse_pools as parse_rpc_pools
 
@@ -562,25 +559,14 @@ async def confirm(probe: Probe) -> Identity | None:
 # --- the miner ------------------------------------------------------------------------------
 
 
-class BraiinsMiner(Miner):
+class BraiinsMiner(RpcMiner):
     """A miner running Braiins OS."""
 
     family: ClassVar[Family] = Family.BRAIINS
-    uses_rpc: ClassVar[bool] = True
 
-    def __init__(
-        self,
-        host: str,
-        session: aiohttp.ClientSession,
-        *,
-        port: int | None = None,
-        credentials: Credentials | None = None,
-        timeout: float = 10.0,
-        rpc_port: int | None = None,
-    ) -> None:
-        super().__init__(host, session, port=port, credentials=credentials, timeout=timeout)
-        self.http = HttpTransport(session, host, self.port, timeout=timeout)
-        self.rpc = RpcTransport(host, rpc_port, timeout=timeout)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.http = HttpTransport(self.session, self.host, self.port, timeout=self.timeout)
         self._flavour: str | None = None
         self._token: str | None = None
         self._token_deadline = 0.0

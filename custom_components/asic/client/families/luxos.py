@@ -30,12 +30,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
-
-import aiohttp
+from typing import Any
 
 from ..errors import MinerCommandError, MinerProtocolError
-from ..miner import Credentials, Miner
 from ..models import (
     Board,
     Capabilities,
@@ -49,6 +46,7 @@ from ..models import (
     efficiency,
 )
 from ..probe import Probe
+from ..rpc_miner import RpcMiner
 from ..transport.rpc import RpcTransport
 from ..units import as_float, as_int, as_str, positive
 from .antminer import parse_pools, parse_stats, parse_summary
@@ -320,25 +318,14 @@ async def confirm(probe: Probe) -> Identity | None:
 # --- the miner ----------------------------------------------------------------------------
 
 
-class LuxOSMiner(Miner):
+class LuxOSMiner(RpcMiner):
     """A miner on LuxOS: everything through the RPC, writes inside a session."""
 
     family = Family.LUXOS
     default_port = 80
-    uses_rpc: ClassVar[bool] = True
 
-    def __init__(
-        self,
-        host: str,
-        session: aiohttp.ClientSession,
-        *,
-        port: int | None = None,
-        credentials: Credentials | None = None,
-        timeout: float = 10.0,
-        rpc_port: int | None = None,
-    ) -> None:
-        super().__init__(host, session, port=port, credentials=credentials, timeout=timeout)
-        self.rpc = RpcTransport(host, rpc_port, timeout=timeout)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._version: VersionInfo | None = None
         self._profiles: tuple[Profile, ...] = ()
         self._last_uptime: int | None = None

@@ -46,7 +46,7 @@ from dataclasses import dataclass, replace
 import json
 import re
 import time
-from typing import Any, ClassVar
+from typing import Any
 
 import aiohttp
 
@@ -59,7 +59,7 @@ from ..errors import (
     MinerUnsupportedError,
 )
 from ..jsonrepair import loads
-from ..miner import Credentials, Miner
+from ..miner import Credentials
 from ..models import (
     Board,
     Capabilities,
@@ -74,6 +74,7 @@ from ..models import (
     efficiency,
 )
 from ..probe import Probe, WebPage
+from ..rpc_miner import RpcMiner
 from ..transport import btminer
 from ..transport.rpc import RpcTransport, status_of
 from ..units import as_bool, as_float, as_int, as_str, positive
@@ -681,12 +682,11 @@ def _v3_msg(data: bytes, host: str, command: str) -> Any:
 # --- the miner ----------------------------------------------------------------------------
 
 
-class WhatsminerMiner(Miner):
+class WhatsminerMiner(RpcMiner):
     """A Whatsminer on stock BTMiner firmware, API v2 or (after 2024-11) v3."""
 
     family = Family.WHATSMINER
     default_port = 80
-    uses_rpc: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -700,8 +700,9 @@ class WhatsminerMiner(Miner):
         v3_port: int | None = None,
         api_flavour: str | None = None,
     ) -> None:
-        super().__init__(host, session, port=port, credentials=credentials, timeout=timeout)
-        self.rpc = RpcTransport(host, rpc_port, timeout=timeout)
+        super().__init__(
+            host, session, port=port, credentials=credentials, timeout=timeout, rpc_port=rpc_port
+        )
         self.v3_port = v3_port or V3_PORT
         self.v3_requests = 0  # sent so far (tests count them)
         self.api_flavour = api_flavour  # "v2" or "v3"; found at connect when not given
