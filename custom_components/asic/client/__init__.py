@@ -22,6 +22,7 @@ from .families.avalon import AvalonMiner
 from .families.axeos import AxeOSMiner
 from .families.braiins import BraiinsMiner
 from .families.luxos import LuxOSMiner
+from .families.vnish import VnishMiner
 from .families.whatsminer import WhatsminerMiner
 from .identify import identify
 from .miner import Credentials, FirmwarePart, Miner, ProgressCallback
@@ -46,6 +47,7 @@ MINER_CLASSES: dict[Family, type[Miner]] = {
     Family.AVALON: AvalonMiner,
     Family.WHATSMINER: WhatsminerMiner,
     Family.LUXOS: LuxOSMiner,
+    Family.VNISH: VnishMiner,
 }
 
 

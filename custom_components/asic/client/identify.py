@@ -27,7 +27,7 @@ from .errors import (
     MinerProtocolError,
     MinerUnsupportedError,
 )
-from .families import antminer, avalon, braiins, luxos, whatsminer
+from .families import antminer, avalon, braiins, luxos, vnish, whatsminer
 from .families.axeos import is_axeos_info, model_name
 from .miner import Credentials
 from .models import Family, Identity
@@ -144,6 +144,7 @@ WEB_FAMILIES: tuple[tuple[Family, Callable[[WebPage], bool], Confirm], ...] = (
     (Family.AVALON, avalon.page_matches, avalon.confirm),
     (Family.WHATSMINER, whatsminer.page_matches, whatsminer.confirm),
     (Family.LUXOS, lambda page: luxos.is_luxos_page(page.body), luxos.confirm),
+    (Family.VNISH, lambda page: vnish.page_matches(page.body), vnish.confirm),
 )
 
 # Families whose root page can be bare; tried in turn when no signature matched.
@@ -154,6 +155,7 @@ FALLBACK_CONFIRMS: tuple[Confirm, ...] = (
     braiins.confirm,
     whatsminer.confirm,
     luxos.confirm,
+    vnish.confirm,
 )
 
 
