@@ -582,9 +582,19 @@ class VnishMiner(AntminerMiner):
 
     async def rest_perf_summary(self, _request: web.BaseRequest) -> web.Response:
         overclock = self.settings["miner"]["overclock"]
-        current = self.preset_json(str(overclock["preset"]))
+        name = str(overclock["preset"])
+        current = self.preset_json(name)
         if current is not None:
-            current["globals"] = dict(overclock["globals"])
+            current["globals"] = None
+        elif name == MANUAL_PRESET:
+            # "Globals passed here when preset is disabled" (CurrentPreset in the documents).
+            current = {
+                "modded_psu_required": False,
+                "name": MANUAL_PRESET,
+                "pretty": "Disabled",
+                "status": "untuned",
+                "globals": dict(overclock["globals"]),
+            }
         return _json({"current_preset": current, "preset_switcher": overclock["preset_switcher"]})
 
     async def rest_chips(self, _request: web.BaseRequest) -> web.Response:

@@ -580,8 +580,6 @@ class VnishMiner(Miner):
                 )
 
     async def _set_preset(self, preset: Preset) -> None:
-        if self._presets is None:
-            await self._connect()
         settings = await self._authed("GET", "settings")
         overclock = _get(settings, "miner", "overclock")
         overclock = {**overclock} if isinstance(overclock, Mapping) else {}
