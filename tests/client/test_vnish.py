@@ -699,3 +699,30 @@ def test_every_parser_takes_any_bytes(data: bytes) -> None:
     for parser in PARSERS:
         with contextlib.suppress(MinerProtocolError):
             parser(decode_json(data, "miner"))
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+async def test_cli_identify_and_read(simulator: Simulator) -> None:
+    """``python -m custom_components.asic.client`` in a child process, default password."""
+    from .test_cli import CORE_KEYS, IDENTITY_KEYS, run_cli
+
+    miner = await start(simulator, "Antminer S19 XP", hostname="xp-1")
+    where = f"{miner.host}:{miner.ports['web']}"
+    code, out, err = await run_cli("identify", where)
+    assert (code, err) == (0, "")
+    shown = json.loads(out)
+    assert set(shown) == IDENTITY_KEYS
+    assert (shown["family"], shown["model"], shown["mac"]) == (
+        "vnish",
+        "Antminer S19 XP",
+        miner.mac.upper(),
+    )
+    code, out, err = await run_cli("read", where, "--family", "vnish", "--password", "admin")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert set(data) >= CORE_KEYS
+    assert (data["family"], data["hostname"], data["power_limit"]) == ("vnish", "xp-1", 3000)
+    assert data["capabilities"]["power_limit"] == {"min": 2200, "max": 3300, "step": 1}
+    assert data["capabilities"]["power_modes"] == ["2200", "2600", "3000", "3300"]
