@@ -11,14 +11,8 @@ from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button.const import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
-from homeassistant.components.number import (
-    ATTR_MAX,
-    ATTR_MIN,
-    ATTR_STEP,
-    ATTR_VALUE,
-    DOMAIN as NUMBER_DOMAIN,
-    SERVICE_SET_VALUE,
-)
+from homeassistant.components.number import ATTR_MAX, ATTR_MIN, ATTR_STEP, ATTR_VALUE
+from homeassistant.components.number.const import DOMAIN as NUMBER_DOMAIN, SERVICE_SET_VALUE
 from homeassistant.components.select import (
     ATTR_OPTION,
     ATTR_OPTIONS,
@@ -126,6 +120,12 @@ async def vnish_entry(hass: HomeAssistant, s19jpro: Any) -> MockConfigEntry:
     return entry
 
 
+def entry_state(entry: MockConfigEntry) -> ConfigEntryState:
+    """The entry's state, read afresh (a flow changes it behind the test's back)."""
+    state: ConfigEntryState = entry.state
+    return state
+
+
 def state_of(hass: HomeAssistant, entity_id: str) -> str:
     state = hass.states.get(entity_id)
     assert state is not None, f"{entity_id} does not exist"
@@ -209,7 +209,7 @@ async def test_wrong_password_starts_reauth(hass: HomeAssistant, s19jpro: Any) -
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert entry.data[CONF_PASSWORD] == "changed"
-    assert entry.state is ConfigEntryState.LOADED
+    assert entry_state(entry) is ConfigEntryState.LOADED
     assert number_state(hass, HASHRATE) > 0
 
 
