@@ -306,6 +306,25 @@ async def test_pause_resume_and_restart(
     assert miner.restart_count == 1
 
 
+async def test_a_stopped_miner_is_started_when_resume_is_refused(
+    simulator: Simulator, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    miner = await start(simulator)
+    client = client_of(miner, session)
+    await client.read()
+    miner.miner_state = "stopped"
+
+    async def not_paused(_request: web.BaseRequest) -> web.Response:
+        return web.json_response({"err": "Mining is not paused"}, status=500)
+
+    original = miner.rest_mining
+    monkeypatch.setattr(
+        miner, "rest_mining", lambda action: not_paused if action == "resume" else original(action)
+    )
+    await client.set_mining(True)
+    assert miner.miner_state == "mining"
+
+
 async def test_fault_light(
     simulator: Simulator, session: aiohttp.ClientSession, request_log: RequestLog
 ) -> None:

@@ -18,7 +18,8 @@ Requests:
   rebooted and forgot it) costs one new unlock and the request again.
 
 Controls, as the firmware's own UI does them: mining pause/resume (``mining/pause``,
-``mining/resume``), ``mining/restart``, ``system/reboot``, the locate LED (``find-miner``
+``mining/resume``, and ``mining/start`` where a resume is refused because the miner was stopped
+rather than paused), ``mining/restart``, ``system/reboot``, the locate LED (``find-miner``
 toggles it, so it is sent only when ``status`` says the LED is not already as wanted). Power
 is chosen by autotune preset: a mode is a tuned preset, a power limit in W selects the highest
 tuned preset at or below it. The firmware silently keeps its preset when asked for one it has
@@ -557,7 +558,14 @@ class VnishMiner(Miner):
 
     async def set_mining(self, enabled: bool) -> None:
         async with self.lock:
-            await self._post("mining/resume" if enabled else "mining/pause")
+            if not enabled:
+                await self._post("mining/pause")
+                return
+            try:
+                await self._post("mining/resume")
+            except MinerCommandError:
+                # Stopped rather than paused (from the miner's own page): start it instead.
+                await self._post("mining/start")
 
     async def restart_mining(self) -> None:
         async with self.lock:
