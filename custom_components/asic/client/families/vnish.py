@@ -9,7 +9,8 @@ Requests:
 - at connect, once (again after the miner rebooted, seen as its uptime going back):
   ``POST unlock`` ``{"pw": …}`` (password ``admin`` unless given; there is no user name) for a
   token, and ``GET autotune/presets`` (the presets, named by their watts, and whether each is
-  tuned: the power modes and the power-limit range).
+  tuned: the power modes and the power-limit range); the presets again when ``perf-summary``
+  names one the list lacked (a tuning run finished).
 - each poll: 4 GETs sent together, none of which needs the token — ``info`` (model, firmware,
   MAC, hostname, serial, system uptime), ``summary`` (hashrate, power, boards, fans, pools,
   miner state, failures), ``status`` (``find_miner``: the locate LED) and ``perf-summary``
@@ -25,7 +26,13 @@ is chosen by autotune preset: a mode is a tuned preset, a power limit in W selec
 tuned preset at or below it. The firmware silently keeps its preset when asked for one it has
 not tuned, so an untuned preset is refused here and every preset write is checked through
 ``perf-summary``. Preset and pools are written as a read-modify-write of the ``miner`` section
-of ``settings`` (three pool slots), so everything else there is sent back as it was read.
+of ``settings`` (three pool slots), so everything else there is sent back as it was read; a
+reply saying ``restart_required`` is followed by ``mining/restart``, so that the change applies.
+
+What differs by model comes from the miner itself (its presets, its ``info``); chips per board
+come from the stock Antminer table (``antminer.MODELS``), as Vnish runs on that hardware.
+Reported errors: a ``failure`` miner state (its ``failure_code`` and ``description``), boards
+in the ``failure`` or ``disconnected`` state, and fans whose status is ``lost``.
 """
 
 from __future__ import annotations
@@ -605,7 +612,7 @@ class VnishMiner(Miner):
             raise MinerProtocolError(f"{self.host} answered settings without a miner section")
         result = await self._post("settings", {"miner": {**section, key: value}})
         if as_bool(_get(result, "restart_required")):
-            await self._post("mining/restart")  # what the firmware's page does on "apply"
+            await self._post("mining/restart")  # the firmware applies the change on restart
 
     def _tuned(self) -> list[Preset]:
         return [preset for preset in self._presets or () if preset.tuned]
