@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
+import ipaddress
 from typing import Any
 
 from aiohttp import ClientSession
+from homeassistant.components import network
 from homeassistant.config_entries import (
     SOURCE_IGNORE,
+    SOURCE_INTEGRATION_DISCOVERY,
     SOURCE_USER,
     ConfigEntry,
     ConfigEntryState,
@@ -22,23 +26,30 @@ from homeassistant.const import (
     CONF_SCAN_INTERVAL,
     CONF_USERNAME,
 )
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import AbortFlow
+from homeassistant.helpers import discovery_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+from homeassistant.helpers.typing import DiscoveryInfoType
 import voluptuous as vol
 
 from .client import (
+    MINER_CLASSES,
     Credentials,
     Family,
     Identity,
@@ -47,10 +58,14 @@ from .client import (
     MinerConnectionError,
     MinerData,
     MinerUnsupportedError,
+    ScanResult,
+    ScanTarget,
     create_miner,
     identify,
+    scan,
     split_host_port,
 )
+from .client.scan import scan_targets
 from .const import (
     CONF_FAMILY,
     CONF_RPC_PORT,
@@ -68,14 +83,21 @@ from .const import (
 DHCP_PROBE_PORT: int | None = None
 
 HOST_SCHEMA = vol.Schema({vol.Required(CONF_HOST): TextSelector()})
-# Adding a miner: also where its CGMiner-style RPC listens when not on 4028 (a forwarded port).
-USER_SCHEMA = HOST_SCHEMA.extend(
+# Adding a miner: no host means "scan the network"; also where its CGMiner-style RPC
+# listens when not on 4028 (a forwarded port).
+USER_SCHEMA = vol.Schema(
     {
+        vol.Optional(CONF_HOST): TextSelector(),
         vol.Optional(CONF_RPC_PORT): NumberSelector(
             NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
-        )
+        ),
     }
 )
+CONF_NETWORK = "network"
+CONF_MINER = "miner"
+SCAN_SCHEMA = vol.Schema({vol.Required(CONF_NETWORK): TextSelector()})
+# Suggested scan ranges are at most this wide (a /16 office network would take long).
+MIN_SUGGESTED_PREFIX = 24
 CREDENTIALS_SCHEMA = vol.Schema(
     {
         vol.Optional(CONF_USERNAME): TextSelector(
@@ -164,6 +186,36 @@ def credentials_from(data: Mapping[str, Any]) -> Credentials:
     return Credentials(data.get(CONF_USERNAME) or None, data.get(CONF_PASSWORD) or None)
 
 
+async def suggested_network(hass: HomeAssistant) -> str:
+    """The IPv4 network of Home Assistant's enabled adapter (the default one first).
+
+    A network wider than a /24 is narrowed to the /24 around Home Assistant's address.
+    """
+    adapters = await network.async_get_adapters(hass)
+    for adapter in sorted(adapters, key=lambda adapter: not adapter["default"]):
+        if not adapter["enabled"]:
+            continue
+        for configured in adapter["ipv4"]:
+            prefix = max(configured["network_prefix"], MIN_SUGGESTED_PREFIX)
+            found = ipaddress.IPv4Network(f"{configured['address']}/{prefix}", strict=False)
+            if not found.is_link_local:
+                return str(found)
+    return ""
+
+
+def scan_key(identity: Identity) -> str:
+    """How a found miner is told apart in the pick list: its address (port if unusual)."""
+    miner_class = MINER_CLASSES.get(identity.family)
+    usual = miner_class.default_port if miner_class else 80
+    return format_address(identity.host, None if identity.port == usual else identity.port)
+
+
+def scan_label(identity: Identity) -> str:
+    name = identity.model or str(identity.family)
+    address = scan_key(identity)
+    return f"{name} at {address} ({identity.mac})" if identity.mac else f"{name} at {address}"
+
+
 class AsicConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add one miner per entry; its MAC is the unique id."""
 
@@ -172,6 +224,10 @@ class AsicConfigFlow(ConfigFlow, domain=DOMAIN):
     def __init__(self) -> None:
         self._identity: Identity | None = None
         self._address: dict[str, Any] = {}
+        self._network = ""
+        self._targets: list[ScanTarget] = []
+        self._scan_task: asyncio.Task[ScanResult] | None = None
+        self._found: dict[str, Identity] = {}
 
     @staticmethod
     @callback
@@ -257,8 +313,10 @@ class AsicConfigFlow(ConfigFlow, domain=DOMAIN):
         return await self._async_finish(identity, None)
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the miner's address."""
+        """Ask for the miner's address; without one, scan the network."""
         errors: dict[str, str] = {}
+        if user_input is not None and not user_input.get(CONF_HOST, "").strip():
+            return await self.async_step_scan()
         if user_input is not None:
             host, port = split_host_port(user_input[CONF_HOST])
             try:
@@ -270,6 +328,130 @@ class AsicConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, user_input),
             errors=errors,
+        )
+
+    async def async_step_scan(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask which network to scan, prefilled with Home Assistant's own."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                self._targets = scan_targets(user_input[CONF_NETWORK])
+            except ValueError:
+                errors[CONF_NETWORK] = "invalid_network"
+            else:
+                self._network = user_input[CONF_NETWORK].strip()
+                return await self.async_step_scan_progress()
+        suggested = user_input or {CONF_NETWORK: await suggested_network(self.hass)}
+        return self.async_show_form(
+            step_id="scan",
+            data_schema=self.add_suggested_values_to_schema(SCAN_SCHEMA, suggested),
+            errors=errors,
+        )
+
+    async def _async_scan(self) -> ScanResult:
+        def progress(done: int, total: int) -> None:
+            self.async_update_progress(done / total if total else 1.0)
+
+        return await scan(self._targets, progress=progress)
+
+    async def async_step_scan_progress(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Scan in the background while the dialog shows how far it got."""
+        if self._scan_task is None:
+            self._scan_task = self.hass.async_create_task(self._async_scan())
+        if not self._scan_task.done():
+            return self.async_show_progress(
+                step_id="scan_progress",
+                progress_action="scan",
+                progress_task=self._scan_task,
+                description_placeholders={"network": self._network},
+            )
+        task, self._scan_task = self._scan_task, None
+        try:
+            result = task.result()
+        except Exception:  # noqa: BLE001 (a failed scan is shown, not raised into the dialog)
+            LOGGER.exception("Scanning %s failed", self._network)
+            return self.async_show_progress_done(next_step_id="scan_failed")
+        known = self._async_current_ids()
+        self._found = {
+            scan_key(found): found
+            for found in result.miners
+            if not found.mac or format_mac(found.mac) not in known
+        }
+        if not self._found:
+            return self.async_show_progress_done(next_step_id="scan_empty")
+        return self.async_show_progress_done(next_step_id="pick")
+
+    async def async_step_scan_empty(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Nothing new found: back to the first form, to enter an address or scan again."""
+        return self.async_show_form(
+            step_id="user",
+            data_schema=USER_SCHEMA,
+            errors={"base": "no_miners_found"},
+        )
+
+    async def async_step_scan_failed(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        return self.async_abort(reason="unknown")
+
+    async def async_step_pick(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """List the miners found; the chosen one is added, the others offered as discovered."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            identity = self._found[user_input[CONF_MINER]]
+            self._offer_discovered(exclude=user_input[CONF_MINER])
+            self._identity = identity
+            self._address = entry_address(
+                miner_for(identity, async_get_clientsession(self.hass)), identity.rpc_port
+            )
+            try:
+                return await self._async_continue(identity)
+            except ProbeError as err:
+                errors["base"] = err.key
+        options = [
+            SelectOptionDict(value=key, label=scan_label(found))
+            for key, found in self._found.items()
+        ]
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_MINER): SelectSelector(
+                    SelectSelectorConfig(options=options, mode=SelectSelectorMode.LIST)
+                )
+            }
+        )
+        return self.async_show_form(
+            step_id="pick",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={"count": str(len(self._found)), "network": self._network},
+        )
+
+    @callback
+    def _offer_discovered(self, exclude: str) -> None:
+        """Every found miner but the chosen one becomes a discovered flow (once)."""
+        for key, found in self._found.items():
+            if key == exclude:
+                continue
+            discovery_flow.async_create_flow(
+                self.hass,
+                DOMAIN,
+                context={"source": SOURCE_INTEGRATION_DISCOVERY},
+                data={CONF_HOST: found.host, CONF_PORT: found.port, CONF_RPC_PORT: found.rpc_port},
+            )
+        self._found = {exclude: self._found[exclude]}
+
+    async def async_step_integration_discovery(
+        self, discovery_info: DiscoveryInfoType
+    ) -> ConfigFlowResult:
+        """A miner another flow's network scan found."""
+        return await self._async_discovered(
+            discovery_info[CONF_HOST],
+            discovery_info.get(CONF_PORT),
+            discovery_info.get(CONF_RPC_PORT),
         )
 
     async def async_step_credentials(
@@ -300,9 +482,11 @@ class AsicConfigFlow(ConfigFlow, domain=DOMAIN):
         self._abort_if_unique_id_configured(updates={CONF_HOST: discovery_info.ip})
         return await self._async_discovered(discovery_info.ip, DHCP_PROBE_PORT)
 
-    async def _async_discovered(self, host: str, port: int | None) -> ConfigFlowResult:
+    async def _async_discovered(
+        self, host: str, port: int | None, rpc_port: int | None = None
+    ) -> ConfigFlowResult:
         try:
-            identity = await self._async_identify(host, port)
+            identity = await self._async_identify(host, port, rpc_port)
         except ProbeError as err:
             return self.async_abort(reason=err.key)
         # Some firmwares show their MAC only after a login; DHCP has told it already.

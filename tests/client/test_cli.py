@@ -1,4 +1,4 @@
-"""``python -m custom_components.asic.client``: identify and read, for users and support."""
+"""``python -m custom_components.asic.client``: identify, read, scan and control."""
 
 from __future__ import annotations
 
@@ -12,7 +12,11 @@ from typing import Any
 import pytest
 
 from custom_components.asic.client.__main__ import main
-from tests.simulator import SimulatedMiner
+from tests.loopback import allow_loopback, require_root
+from tests.simulator import MinerSpec, SimulatedMiner, Simulator
+from tests.simulator.fleet import demo_fleet
+
+from .conftest import served_state
 
 REPO = Path(__file__).resolve().parents[2]
 IDENTITY_KEYS = {"host", "port", "family", "model", "firmware_version", "mac", "api_flavour"}
@@ -140,3 +144,213 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
         main(["read"])
     assert exited.value.code == 2
     assert "HOST[:PORT]" in capsys.readouterr().err
+
+
+# --- control ---------------------------------------------------------------------------------
+
+
+async def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[Any], str]:
+    """main() in a thread; its output as a list of JSON lines."""
+    code = await asyncio.to_thread(main, list(args))
+    captured = capsys.readouterr()
+    return code, [json.loads(line) for line in captured.out.splitlines()], captured.err
+
+
+def blinking(miner: Any) -> bool:
+    """The simulated Antminer's fault light (read through a call: it changes under mypy)."""
+    return bool(miner.blinking)
+
+
+def on_rpc(miner: SimulatedMiner) -> list[str]:
+    return [address(miner), "--rpc-port", str(miner.ports["rpc"])]
+
+
+async def test_control_axeos_pause_resume_and_reboot(
+    gamma: SimulatedMiner, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, shown, err = await run_main(capsys, "control", address(gamma), "mining-off")
+    assert (code, err) == (0, "")
+    assert shown == [
+        {"host": gamma.host, "family": "axeos", "action": "mining-off", "value": None, "done": True}
+    ]
+    assert served_state(gamma).paused is True
+    code, _, _ = await run_main(capsys, "control", address(gamma), "mining-on", "--family", "axeos")
+    assert code == 0
+    assert served_state(gamma).paused is False
+    code, _, _ = await run_main(capsys, "control", address(gamma), "restart")
+    assert code == 3  # AxeOS restarts the whole board: that is reboot
+    code, _, _ = await run_main(capsys, "control", address(gamma), "reboot")
+    assert code == 0
+    await gamma.wait_until_down()
+
+
+async def test_control_stock_antminer(
+    simulator: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    miner: Any = await simulator.start(MinerSpec(family="antminer", model="Antminer S21"))
+    pools = list(miner.conf["pools"])
+    assert (await run_main(capsys, "control", *on_rpc(miner), "mode", "low"))[0] == 0
+    assert miner.work_mode == 3
+    assert (await run_main(capsys, "control", *on_rpc(miner), "mining-off"))[0] == 0
+    assert miner.work_mode == 1
+    assert miner.conf["pools"] == pools
+    assert (await run_main(capsys, "control", *on_rpc(miner), "light-on"))[0] == 0
+    assert blinking(miner) is True
+    assert (await run_main(capsys, "control", *on_rpc(miner), "light-off"))[0] == 0
+    assert blinking(miner) is False
+    new_pools = '[{"url": "stratum+tcp://pool.example:3333", "user": "me.1", "password": "p1"}]'
+    code, shown, _ = await run_main(capsys, "control", *on_rpc(miner), "pools", new_pools)
+    assert (code, shown[0]["value"]) == (0, 1)
+    assert miner.conf["pools"][0] == {
+        "url": "stratum+tcp://pool.example:3333",
+        "user": "me.1",
+        "pass": "p1",
+    }
+    assert miner.work_mode == 1  # still asleep: the pools were written into the rest
+
+
+async def test_control_luxos_power_limit_and_mode(
+    simulator: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    miner: Any = await simulator.start(MinerSpec(family="luxos", model="Antminer S19k Pro"))
+    table = miner.profile_table
+    code, shown, _ = await run_main(
+        capsys, "control", *on_rpc(miner), "power-limit", str(table[5].watts + 1)
+    )
+    assert code == 0
+    assert shown[0]["value"] == table[5].watts + 1
+    assert miner.profile == table[5]
+    assert (await run_main(capsys, "control", *on_rpc(miner), "mode", "440MHz"))[0] == 0
+    assert miner.profile.name == "440MHz"
+    assert (await run_main(capsys, "control", *on_rpc(miner), "mining-off"))[0] == 0
+    assert miner.curtailed is True
+    code, shown, err = await run_main(capsys, "control", *on_rpc(miner), "mode", "turbo")
+    assert (code, shown) == (5, [])
+    assert err.startswith("error: ")
+    assert "Unknown power mode" in err
+
+
+async def test_control_whatsminer_with_the_password_from_the_environment(
+    simulator: Simulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    miner: Any = await simulator.start(
+        MinerSpec(family="whatsminer", model="M30S", password="hunter22")
+    )
+    monkeypatch.setenv("ASIC_PASSWORD", "hunter22")
+    assert (await run_main(capsys, "control", *on_rpc(miner), "power-limit", "3000"))[0] == 0
+    assert miner.wm_physics.power_limit == 3000
+    assert (await run_main(capsys, "control", *on_rpc(miner), "light-on"))[0] == 0
+    assert miner.led != "auto"
+    assert (await run_main(capsys, "control", *on_rpc(miner), "mining-off"))[0] == 0
+    assert miner.wm_physics.mining is False
+    pools = json.dumps([{"url": "stratum+tcp://a.example:3333", "user": "w.1"}] * 2)
+    assert (await run_main(capsys, "control", *on_rpc(miner), "pools", pools))[0] == 0
+    assert [pool["url"] for pool in miner.pools] == ["stratum+tcp://a.example:3333"] * 2 + [""]
+
+
+async def test_wrong_password_exits_4_without_showing_it(
+    simulator: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    miner: Any = await simulator.start(MinerSpec(family="antminer", model="Antminer S21"))
+    secret = "not-the-password-42"
+    code, shown, err = await run_main(
+        capsys, "control", *on_rpc(miner), "light-on", "--password", secret
+    )
+    assert (code, shown) == (4, [])
+    assert err.startswith("error: ")
+    assert "refused access" in err
+    assert secret not in err
+    assert miner.blinking is False
+
+
+async def test_unsupported_action_exits_3(
+    gamma: SimulatedMiner, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, shown, err = await run_main(capsys, "control", address(gamma), "power-limit", "15")
+    assert (code, shown) == (3, [])
+    assert err == "error: axeos miners take no power limit\n"
+
+
+async def test_control_of_an_unreachable_host_exits_1(
+    closed_port: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, shown, err = await run_main(
+        capsys, "--timeout", "1", "control", f"127.0.0.1:{closed_port}", "reboot"
+    )
+    assert (code, shown) == (1, [])
+    assert err.startswith("error: Cannot reach 127.0.0.1")
+
+
+@pytest.mark.parametrize(
+    ("action", "message"),
+    [
+        (["power-limit"], "power-limit needs a value"),
+        (["power-limit", "lots"], "power-limit takes watts, not 'lots'"),
+        (["power-limit", "-5"], "positive number of watts"),
+        (["reboot", "now"], "reboot takes no value"),
+        (["pools", "{"], "pools must be JSON"),
+        (["pools", "[]"], "a JSON list of one to three"),
+        (["pools", '[{"user": "x"}]'], "each pool needs a url"),
+    ],
+)
+async def test_control_usage_errors_exit_2(
+    capsys: pytest.CaptureFixture[str], action: list[str], message: str
+) -> None:
+    # Checked before any connection: nothing listens at this address.
+    code, shown, err = await run_main(capsys, "control", "127.0.0.1:9", *action)
+    assert (code, shown) == (2, [])
+    assert message in err
+
+
+# --- scan ------------------------------------------------------------------------------------
+
+
+async def test_scan_hosts_prints_a_line_per_miner_and_a_summary(
+    gamma: SimulatedMiner, plain_web_server: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    web = f"127.0.0.1:{plain_web_server}"
+    code, shown, err = await run_main(capsys, "scan", address(gamma), web, "--host-timeout", "3")
+    assert code == 0
+    assert shown[0]["mac"] == gamma.mac
+    assert shown[0]["family"] == "axeos"
+    assert shown[1] == {
+        "summary": {
+            "scanned": 2,
+            "miners": 1,
+            "not_miners": [
+                {
+                    "host": "127.0.0.1",
+                    "port": plain_web_server,
+                    "reason": f"127.0.0.1 answers on port {plain_web_server} but is not a "
+                    "miner this integration knows",
+                }
+            ],
+        }
+    }
+    assert err == "\rscanned 0/2\rscanned 1/2\rscanned 2/2\n"
+
+
+async def test_scan_the_demo_fleet(capsys: pytest.CaptureFixture[str]) -> None:
+    require_root()
+    allow_loopback("127.0.0.0/22")
+    async with Simulator(real_ports=True, reboot_seconds=0.2) as sim:
+        fleet = await sim.start_fleet(demo_fleet())
+        network = "127.0.0.0/24" if fleet[-1].host.startswith("127.0.0.") else "127.0.0.0/22"
+        code, shown, err = await run_main(capsys, "scan", network)
+    assert code == 0
+    summary = shown[-1]["summary"]
+    assert summary["miners"] == len(shown) - 1
+    found = {line["host"]: line for line in shown[:-1]}
+    for miner in fleet:
+        if miner.spec.family in {"axeos", "antminer", "whatsminer", "braiins", "avalon", "luxos"}:
+            assert (found[miner.host]["family"], found[miner.host]["mac"]) == (
+                miner.spec.family,
+                miner.mac,
+            )
+    assert err.endswith(f"scanned {summary['scanned']}/{summary['scanned']}\n")
+
+
+async def test_scan_refuses_what_is_no_network(capsys: pytest.CaptureFixture[str]) -> None:
+    code, shown, err = await run_main(capsys, "scan", "10.0.0.0/8")
+    assert (code, shown) == (2, [])
+    assert "more than 65534 hosts" in err

@@ -39,6 +39,7 @@ from .models import (
     ReportedError,
 )
 from .rpc_miner import RpcMiner
+from .scan import NotAMiner, ScanProgress, ScanResult, ScanTarget, scan
 
 MINER_CLASSES: dict[Family, type[Miner]] = {
     Family.AXEOS: AxeOSMiner,
@@ -138,13 +139,18 @@ __all__ = [
     "MinerFirmwareError",
     "MinerProtocolError",
     "MinerUnsupportedError",
+    "NotAMiner",
     "NumberRange",
     "Pool",
     "PoolConfig",
     "ProgressCallback",
     "ReportedError",
+    "ScanProgress",
+    "ScanResult",
+    "ScanTarget",
     "connect",
     "create_miner",
     "identify",
+    "scan",
     "split_host_port",
 ]
