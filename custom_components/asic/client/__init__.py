@@ -21,6 +21,9 @@ from .families.antminer import AntminerMiner
 from .families.avalon import AvalonMiner
 from .families.axeos import AxeOSMiner
 from .families.braiins import BraiinsMiner
+from .families.goldshell import GoldshellMiner
+from .families.iceriver import IceRiverMiner
+from .families.innosilicon import InnosiliconMiner
 from .families.luxos import LuxOSMiner
 from .families.whatsminer import WhatsminerMiner
 from .identify import identify
@@ -46,6 +49,9 @@ MINER_CLASSES: dict[Family, type[Miner]] = {
     Family.AVALON: AvalonMiner,
     Family.WHATSMINER: WhatsminerMiner,
     Family.LUXOS: LuxOSMiner,
+    Family.GOLDSHELL: GoldshellMiner,
+    Family.ICERIVER: IceRiverMiner,
+    Family.INNOSILICON: InnosiliconMiner,
 }
 
 

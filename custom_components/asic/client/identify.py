@@ -27,7 +27,16 @@ from .errors import (
     MinerProtocolError,
     MinerUnsupportedError,
 )
-from .families import antminer, avalon, braiins, luxos, whatsminer
+from .families import (
+    antminer,
+    avalon,
+    braiins,
+    goldshell,
+    iceriver,
+    innosilicon,
+    luxos,
+    whatsminer,
+)
 from .families.axeos import is_axeos_info, model_name
 from .miner import Credentials
 from .models import Family, Identity
@@ -144,6 +153,9 @@ WEB_FAMILIES: tuple[tuple[Family, Callable[[WebPage], bool], Confirm], ...] = (
     (Family.AVALON, avalon.page_matches, avalon.confirm),
     (Family.WHATSMINER, whatsminer.page_matches, whatsminer.confirm),
     (Family.LUXOS, lambda page: luxos.is_luxos_page(page.body), luxos.confirm),
+    (Family.GOLDSHELL, goldshell.page_matches, goldshell.confirm),
+    (Family.ICERIVER, iceriver.page_matches, iceriver.confirm),
+    (Family.INNOSILICON, innosilicon.page_matches, innosilicon.confirm),
 )
 
 # Families whose root page can be bare; tried in turn when no signature matched.
@@ -154,6 +166,8 @@ FALLBACK_CONFIRMS: tuple[Confirm, ...] = (
     braiins.confirm,
     whatsminer.confirm,
     luxos.confirm,
+    goldshell.confirm,
+    innosilicon.confirm,
 )
 
 
