@@ -397,21 +397,21 @@ class GoldshellMiner(RpcMiner):
 
     async def web(self, method: str, path: str, body: Any = None) -> Any:
         """One ``/mcb/*`` request with the token; a refused token costs one login and a retry."""
-        token = self._token or await self._login()
-        for attempt in range(2):
-            status, _, reply = await self.http.request(
-                method,
-                path,
-                json_body=body,
-                headers={"Authorization": f"Bearer {token}"},
-                allow_redirects=False,
-            )
-            if status == 401 and attempt == 0:
-                token = await self._login()
-                continue
-            self.http.raise_for_status(status, path, reply, write=method != "GET")
-            break
+        status, reply = await self._send(method, path, body, self._token or await self._login())
+        if status == 401:
+            status, reply = await self._send(method, path, body, await self._login())
+        self.http.raise_for_status(status, path, reply, write=method != "GET")
         return decode_json(reply, f"{self.host}{path}") if reply.strip() else None
+
+    async def _send(self, method: str, path: str, body: Any, token: str) -> tuple[int, bytes]:
+        status, _, reply = await self.http.request(
+            method,
+            path,
+            json_body=body,
+            headers={"Authorization": f"Bearer {token}"},
+            allow_redirects=False,
+        )
+        return status, reply
 
     async def _connect(self) -> StatusInfo:
         status = parse_status(await self.http.get_json("/mcb/status"))

@@ -374,20 +374,23 @@ class InnosiliconMiner(RpcMiner):
         """One ``/api`` command with the token; a refused token costs one login and a retry."""
         path = f"/api/{command}"
         token = self._token or await self._login(None)
-        for attempt in range(2):
-            status, _, reply = await self.http.request(
-                "POST",
-                path,
-                json_body=dict(body or {}),
-                headers={"Authorization": f"Bearer {token}"},
-                allow_redirects=False,
-            )
-            if status == 401 and attempt == 0:
-                token = await self._login(token)
-                continue
-            self.http.raise_for_status(status, path, reply, write=body is not None)
-            break
+        status, reply = await self._send(path, body, token)
+        if status == 401:
+            status, reply = await self._send(path, body, await self._login(token))
+        self.http.raise_for_status(status, path, reply, write=body is not None)
         return parse_reply(decode_json(reply, f"{self.host}{path}"), f"{self.host} {command}")
+
+    async def _send(
+        self, path: str, body: Mapping[str, Any] | None, token: str
+    ) -> tuple[int, bytes]:
+        status, _, reply = await self.http.request(
+            "POST",
+            path,
+            json_body=dict(body or {}),
+            headers={"Authorization": f"Bearer {token}"},
+            allow_redirects=False,
+        )
+        return status, reply
 
     async def _connect(self) -> Overview:
         self._overview = parse_overview(await self.api("overview"))
