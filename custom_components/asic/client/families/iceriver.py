@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from http.cookies import CookieError, SimpleCookie
+from http.cookies import SimpleCookie
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -55,6 +55,7 @@ MODE_SLEEP, MODE_NORMAL = 0, 1
 READS = frozenset({("userpanel", "4"), ("machineconfig", "1")})
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 PAGE_TITLE = "用户界面"  # "user interface": the stock page's title
+RATE_PREFIXES = frozenset("KMGTPE")
 _RATE = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*([KMGTPE]?)\s*$", re.IGNORECASE)
 
 
@@ -127,10 +128,7 @@ def parse_rate(value: Any, unit: Any = "G") -> float | None:
     else:
         number, letter = value, ""
     prefix = (letter or as_str(unit) or "G").upper()
-    try:
-        return hashrate_to_th(number, f"{prefix}H" if prefix in "KMGTPE" else "GH")
-    except ValueError:
-        return None
+    return hashrate_to_th(number, f"{prefix}H" if prefix in RATE_PREFIXES else "GH")
 
 
 def parse_runtime(value: Any) -> int | None:
@@ -271,10 +269,7 @@ def session_cookie(header: str | None) -> str | None:
     if not header:
         return None
     cookie: SimpleCookie = SimpleCookie()
-    try:
-        cookie.load(header)
-    except CookieError:
-        return None
+    cookie.load(header)  # what it cannot read, it leaves out
     morsel = cookie.get(SESSION_COOKIE)
     return morsel.value if morsel is not None and morsel.value else None
 
@@ -288,8 +283,6 @@ def page_matches(page: WebPage) -> bool:
 
 async def confirm(probe: Probe) -> Identity | None:
     """``userpanel`` answers without a login and names the model in ``softver1``."""
-    if probe.web_down:
-        return None
     miner = IceRiverMiner(
         probe.host,
         probe.session,
