@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from typing import Any
 
@@ -26,6 +27,7 @@ from custom_components.asic.client import (
     create_miner,
     identify,
 )
+from custom_components.asic.client.__main__ import main
 from custom_components.asic.client.families import goldshell as family
 from custom_components.asic.client.families.goldshell import GoldshellMiner
 from custom_components.asic.client.miner import Credentials
@@ -554,3 +556,20 @@ def test_parsers_let_only_protocol_errors_escape(
         family.capabilities_for(parsed)
 
     only_protocol_errors(whole)
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+async def test_cli_identifies_and_reads(
+    simulator: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    miner = await start(simulator, "KD Max")
+    address, rpc = f"{miner.host}:{miner.port}", str(miner.ports["rpc"])
+    assert await asyncio.to_thread(main, ["identify", address, "--rpc-port", rpc]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["family"], shown["model"], shown["mac"]) == ("goldshell", "Goldshell KD Max", MAC)
+    assert await asyncio.to_thread(main, ["read", address, "--rpc-port", rpc]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["family"], shown["mac"], len(shown["boards"])) == ("goldshell", MAC, 3)
+    assert shown["hashrate"] > 0

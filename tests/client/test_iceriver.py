@@ -4,7 +4,9 @@ and parsers that let nothing but ``MinerProtocolError`` escape."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import logging
 from typing import Any
 
@@ -23,6 +25,7 @@ from custom_components.asic.client import (
     create_miner,
     identify,
 )
+from custom_components.asic.client.__main__ import main
 from custom_components.asic.client.families import iceriver as family
 from custom_components.asic.client.families.iceriver import IceRiverMiner
 from custom_components.asic.client.miner import Credentials
@@ -392,3 +395,20 @@ def test_parsers_let_only_protocol_errors_escape(panel: Any) -> None:
 
 
 KEYS_OF = ("rtpow", "runtime", "mac", "boards", "pools", "fans", "locate", "unit", "host")
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+async def test_cli_identifies_and_reads(
+    simulator: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    miner = await start(simulator, "KS0")
+    address = f"{miner.host}:{miner.port}"
+    assert await asyncio.to_thread(main, ["identify", address]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["family"], shown["model"], shown["mac"]) == ("iceriver", "IceRiver KS0", MAC)
+    assert await asyncio.to_thread(main, ["read", address, "--family", "iceriver"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["family"], shown["mac"], shown["is_mining"]) == ("iceriver", MAC, True)
+    assert shown["hashrate"] > 0

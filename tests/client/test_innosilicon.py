@@ -5,8 +5,10 @@ miner, the firmware's error codes, identification, and parsers that let nothing 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
+import json
 import logging
 import time
 from typing import Any
@@ -28,6 +30,7 @@ from custom_components.asic.client import (
     create_miner,
     identify,
 )
+from custom_components.asic.client.__main__ import main
 from custom_components.asic.client.families import innosilicon as family
 from custom_components.asic.client.families.innosilicon import InnosiliconMiner
 from custom_components.asic.client.miner import Credentials
@@ -492,3 +495,21 @@ def test_parsers_let_only_protocol_errors_escape(first: Any, second: Any, third:
             summary_reply={"SUMMARY": [third]},
             pools_reply={"POOLS": third},
         )
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+async def test_cli_identifies_and_reads(
+    simulator: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    miner = await start(simulator, password="s3cret")
+    address, rpc = f"{miner.host}:{miner.port}", str(miner.ports["rpc"])
+    assert await asyncio.to_thread(main, ["identify", address, "--rpc-port", rpc]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["family"], shown["model"]) == ("innosilicon", "Innosilicon T3H+")
+    arguments = ["read", address, "--rpc-port", rpc, "--password", "s3cret"]
+    assert await asyncio.to_thread(main, arguments) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["family"], shown["mac"], shown["power_mode"]) == ("innosilicon", MAC, "normal")
+    assert "s3cret" not in json.dumps(shown)
