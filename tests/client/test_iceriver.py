@@ -113,15 +113,28 @@ async def test_read_matches_the_miner(
     assert (caps.power_limit, caps.power_modes, caps.restart_mining) == (None, (), False)
 
 
-async def test_a_poll_is_one_request_without_a_login(
+async def test_a_poll_is_one_request_after_the_login_at_connect(
     simulator: Simulator, session: aiohttp.ClientSession, request_log: RequestLog
 ) -> None:
     miner = await start(simulator)
     client = client_of(miner, session)
     for _ in range(3):
         await client.read()
-    assert request_log.requests == [PANEL] * 3
+    assert request_log.requests == [("POST", "/user/loginpost"), PANEL, PANEL, PANEL]
     assert client.capabilities.mining_switch
+
+
+async def test_a_reboot_costs_a_new_login(
+    simulator: Simulator, session: aiohttp.ClientSession, request_log: RequestLog
+) -> None:
+    miner = await start(simulator)
+    client = client_of(miner, session)
+    miner.state.uptime = 1000.0
+    await client.read()
+    miner.password = "changed-meanwhile"
+    miner.state.uptime = 10.0
+    with pytest.raises(MinerAuthError):
+        await client.read()
 
 
 async def test_health_flags_and_board_errors_are_reported(
@@ -191,7 +204,8 @@ async def test_wrong_password_is_an_auth_error(
 ) -> None:
     miner = await start(simulator, password="s3cret")
     client = client_of(miner, session)
-    assert (await client.read()).mac == MAC  # reads need no login
+    with pytest.raises(MinerAuthError, match="user or password error"):
+        await client.read()
     with pytest.raises(MinerAuthError, match="user or password error"):
         await client.set_mining(False)
     assert miner.mode == 1

@@ -9,9 +9,12 @@ again. There is no RPC port.
 
 Requests:
 
+- at connect, once (again after a reboot, seen as the uptime going back): ``loginpost``. Reads
+  would do without it, but it proves the login (a wrong password is ``MinerAuthError`` at once,
+  not at the first write) and opens the session that writes use.
 - each poll: 1 — ``userpanel`` ``post=4``: identity (``softver1`` names the model, the MAC),
   hashrate, uptime, fans, per-board rates and temperatures, the pools with their counters, the
-  locate LED and the health flags. Nothing needs reading once at connect.
+  locate LED and the health flags.
 
 Controls, as the stock page does them: mining off/on is the machine config's ``fanmode``
 sleep/normal; the machine config is written whole (pools, fan floor, mode), read first with
@@ -320,6 +323,8 @@ class IceRiverMiner(Miner):
         super().__init__(*args, **kwargs)
         self.http = HttpTransport(self.session, self.host, self.port, timeout=self.timeout)
         self._session_id: str | None = None
+        self._connected = False
+        self._last_uptime: int | None = None
 
     @property
     def capabilities(self) -> Capabilities:
@@ -375,7 +380,14 @@ class IceRiverMiner(Miner):
 
     async def read(self) -> MinerData:
         async with self.lock:
+            if not self._connected:
+                await self._login()
+                self._connected = True
             panel = await self.post("userpanel", post="4")
+            uptime = parse_runtime(panel.get("runtime"))
+            if uptime is not None and self._last_uptime is not None and uptime < self._last_uptime:
+                await self._login()  # rebooted: the session is gone, the login may be new
+            self._last_uptime = uptime
         return build_miner_data(panel)
 
     async def _write_machine_config(
