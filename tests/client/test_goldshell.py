@@ -223,6 +223,27 @@ async def test_wrong_password_is_an_auth_error(
         await client_of(miner, session).read()
 
 
+async def test_login_falls_back_to_the_encrypted_password(
+    simulator: Simulator,
+    session: aiohttp.ClientSession,
+    request_log: RequestLog,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A firmware that takes only the page's encrypted form (``cipher=true``)."""
+    miner = await start(simulator, password="s3cret")
+    original = miner.web_login
+
+    def encrypted_only(request: Any) -> Any:
+        if request.query.get("cipher") != "true":
+            return web.json_response({"error": "username or password error"}, status=401)
+        return original(request)
+
+    monkeypatch.setattr(miner, "web_login", encrypted_only)
+    assert (await client_of(miner, session, password="s3cret").read()).mac == MAC
+    assert request_log.count("/user/login") == 2
+    assert family.encrypt_password("123456789") == "bbad7537f4c8b6ea31eea0b3d760e257"
+
+
 async def test_a_refused_token_is_renewed_once(
     simulator: Simulator,
     session: aiohttp.ClientSession,
@@ -241,6 +262,15 @@ async def test_a_refused_token_is_renewed_once(
         ("GET", "/user/login"),
         ("GET", "/mcb/setting"),
     ]
+
+
+async def test_wrong_password_tries_both_forms_once(
+    simulator: Simulator, session: aiohttp.ClientSession, request_log: RequestLog
+) -> None:
+    miner = await start(simulator, password="s3cret")
+    with pytest.raises(MinerAuthError):
+        await client_of(miner, session).read()
+    assert request_log.count("/user/login") == 2
 
 
 async def test_password_changed_on_the_miner_is_an_auth_error(

@@ -1,7 +1,8 @@
 """Goldshell (KD Box, KD Max, LT6, Mini DOGE…): the ``cloud-box`` web API on 80 and RPC on 4028.
 
 The web API is the one the stock page calls: ``GET /user/login`` (user and password in the
-query) answers ``{"JWT Token": …}``, sent as ``Authorization: Bearer`` to every ``/mcb/*`` path
+query, as typed with ``cipher=false``, else AES-encrypted as the page does with ``cipher=true``)
+answers ``{"JWT Token": …}``, sent as ``Authorization: Bearer`` to every ``/mcb/*`` path
 but ``/mcb/status``. The token does not expire, but the firmware refuses it (401) once the
 password changed or the controller forgot it: that costs one new login and the request again.
 The RPC (the firmware's BFGMiner fork) reads without a login and refuses every write.
@@ -35,6 +36,8 @@ import json
 import re
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
 from ..errors import MinerAuthError, MinerCommandError, MinerError, MinerProtocolError
 from ..models import (
     Board,
@@ -58,6 +61,7 @@ MAX_POOLS = 3
 LEVEL_SLEEP = 3
 PLAN_NAMES = {0: "normal", 1: "eco", 2: "performance", LEVEL_SLEEP: "sleep"}
 MHS_PER_THS = 1e6
+CIPHER_KEY = b"!" * 16  # the stock page's fixed key for ``cipher=true`` logins
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")
 
 
@@ -81,6 +85,15 @@ MODELS: dict[str, GoldshellModel] = {
     "goldshellminidoge": GoldshellModel("Goldshell Mini DOGE", 1, 40, 2),
     "goldshellscbox": GoldshellModel("Goldshell SC Box", 1, 4, 2),
 }
+
+
+def encrypt_password(password: str) -> str:
+    """The password as the stock page sends it with ``cipher=true``: AES-128-CBC with the
+    firmware's fixed key and a zero IV, zero-padded, in hex."""
+    data = password.encode()
+    data += b"\0" * (-len(data) % 16)
+    encryptor = Cipher(algorithms.AES(CIPHER_KEY), modes.CBC(bytes(16))).encryptor()
+    return (encryptor.update(data) + encryptor.finalize()).hex()
 
 
 def find_model(status_model: str | None) -> GoldshellModel | None:
@@ -381,15 +394,17 @@ class GoldshellMiner(RpcMiner):
 
     async def _login(self) -> str:
         password = self.credentials.password
-        params = {
-            "username": self.credentials.username or DEFAULT_USERNAME,
-            "password": DEFAULT_PASSWORD if password is None else password,
-            "cipher": "false",
-        }
-        status, _, body = await self.http.request(
-            "GET", "/user/login", params=params, allow_redirects=False
-        )
-        if status in (401, 403):
+        password = DEFAULT_PASSWORD if password is None else password
+        username = self.credentials.username or DEFAULT_USERNAME
+        # The password as typed first; firmwares that want it as their page sends it refuse that.
+        for cipher, sent in (("false", password), ("true", encrypt_password(password))):
+            params = {"username": username, "password": sent, "cipher": cipher}
+            status, _, body = await self.http.request(
+                "GET", "/user/login", params=params, allow_redirects=False
+            )
+            if status not in (401, 403):
+                break
+        else:
             raise MinerAuthError(f"{self.host} refused the web login (wrong user or password)")
         self.http.raise_for_status(status, "/user/login", body, write=False)
         self._token = parse_token(decode_json(body, f"{self.host}/user/login"))
