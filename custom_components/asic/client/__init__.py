@@ -21,6 +21,9 @@ from .families.antminer import AntminerMiner
 from .families.avalon import AvalonMiner
 from .families.axeos import AxeOSMiner
 from .families.braiins import BraiinsMiner
+from .families.goldshell import GoldshellMiner
+from .families.iceriver import IceRiverMiner
+from .families.innosilicon import InnosiliconMiner
 from .families.luxos import LuxOSMiner
 from .families.vnish import VnishMiner
 from .families.whatsminer import WhatsminerMiner
@@ -49,6 +52,9 @@ MINER_CLASSES: dict[Family, type[Miner]] = {
     Family.WHATSMINER: WhatsminerMiner,
     Family.LUXOS: LuxOSMiner,
     Family.VNISH: VnishMiner,
+    Family.GOLDSHELL: GoldshellMiner,
+    Family.ICERIVER: IceRiverMiner,
+    Family.INNOSILICON: InnosiliconMiner,
 }
 
 

@@ -27,7 +27,17 @@ from .errors import (
     MinerProtocolError,
     MinerUnsupportedError,
 )
-from .families import antminer, avalon, braiins, luxos, vnish, whatsminer
+from .families import (
+    antminer,
+    avalon,
+    braiins,
+    goldshell,
+    iceriver,
+    innosilicon,
+    luxos,
+    vnish,
+    whatsminer,
+)
 from .families.axeos import is_axeos_info, model_name
 from .miner import Credentials
 from .models import Family, Identity
@@ -145,6 +155,9 @@ WEB_FAMILIES: tuple[tuple[Family, Callable[[WebPage], bool], Confirm], ...] = (
     (Family.WHATSMINER, whatsminer.page_matches, whatsminer.confirm),
     (Family.LUXOS, lambda page: luxos.is_luxos_page(page.body), luxos.confirm),
     (Family.VNISH, lambda page: vnish.page_matches(page.body), vnish.confirm),
+    (Family.GOLDSHELL, goldshell.page_matches, goldshell.confirm),
+    (Family.ICERIVER, iceriver.page_matches, iceriver.confirm),
+    (Family.INNOSILICON, innosilicon.page_matches, innosilicon.confirm),
 )
 
 # Families whose root page can be bare; tried in turn when no signature matched.
@@ -156,6 +169,8 @@ FALLBACK_CONFIRMS: tuple[Confirm, ...] = (
     whatsminer.confirm,
     luxos.confirm,
     vnish.confirm,
+    goldshell.confirm,
+    innosilicon.confirm,
 )
 
 

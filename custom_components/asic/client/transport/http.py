@@ -84,9 +84,12 @@ class HttpTransport:
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         allow_redirects: bool = True,
+        params: Mapping[str, str] | None = None,
     ) -> tuple[int, Mapping[str, str], bytes]:
         """Send one request; return (status, headers, body) whatever the status."""
         url = self._base.with_path(path)
+        if params:
+            url = url.with_query(params)
         replayable = data is None or isinstance(data, bytes)
         stale_retried = False
         attempt = 0
