@@ -25,6 +25,9 @@ from typing import Any, ClassVar
 from aiohttp import web
 
 from .. import rpc
+from ..endpoint import Endpoint
+from ..faults import ActiveFault
+from ..grpc_endpoint import GRPC_AVAILABLE, GrpcEndpoint
 from ..identity import seeded_mac
 from ..miner import RPC, WEB, SimulatedMiner
 from ..physics import FAN_FLOOR
@@ -32,6 +35,7 @@ from ..spec import MinerSpec
 from ..state import MinerState, PoolState
 from .antminer import AntminerPhysics
 from .antminer_models import AntminerModel
+from .braiins_grpc import GRPC, GRPC_PORT, BraiinsGrpcApi
 from .braiins_models import BRAIINS_MODELS, BraiinsModel, find_braiins_model
 
 DEFAULT_USER = "root"
@@ -163,7 +167,19 @@ class BraiinsMiner(SimulatedMiner):
     """A miner on Braiins OS (BOSer)."""
 
     family = "braiins"
-    real_ports: ClassVar[dict[str, int]] = {WEB: 80, RPC: 4028}
+    # gRPC (every release here has it) where grpcio is installed.
+    real_ports: ClassVar[dict[str, int]] = {WEB: 80, RPC: 4028} | (
+        {GRPC: GRPC_PORT} if GRPC_AVAILABLE else {}
+    )
+
+    def _make_endpoint(self, name: str, host: str, port: int) -> Endpoint:
+        if name == GRPC:
+            return GrpcEndpoint(host, port, BraiinsGrpcApi(self).methods())
+        return super()._make_endpoint(name, host, port)
+
+    def grpc_fault(self, method: str) -> ActiveFault | None:
+        """The transport fault that applies to a gRPC call (``path`` is the method path)."""
+        return self._transport_fault(method)
 
     # --- construction -----------------------------------------------------------------------
 
@@ -574,15 +590,9 @@ class BraiinsMiner(SimulatedMiner):
             if route == "actions/locate":
                 return self.rest_set_locate(body)
             if route == "actions/pause":
-                was_paused = self.tuned.sleeping
-                self.tuned.sleeping = True
-                self.tick()
-                return _json(was_paused)
+                return _json(self.set_sleeping(True))
             if route == "actions/resume":
-                was_mining = not self.tuned.sleeping
-                self.tuned.sleeping = False
-                self.tick()
-                return _json(was_mining)
+                return _json(not self.set_sleeping(False))
             if route == "actions/reboot":
                 return await self.respond_then_reboot(request, web.Response(status=204))
             if route == "performance/power-target":
@@ -900,14 +910,39 @@ class BraiinsMiner(SimulatedMiner):
 
     # --- writes -----------------------------------------------------------------------------
 
+    def set_locate(self, enable: bool) -> None:
+        if enable and not self.locate:
+            self._state.identify_count += 1
+        self.locate = enable
+        self._state.identify_active = enable
+
+    def set_sleeping(self, sleeping: bool) -> bool:
+        """Pause or resume mining; True when it was paused before."""
+        was_sleeping = self.tuned.sleeping
+        self.tuned.sleeping = sleeping
+        self.tick()
+        return was_sleeping
+
+    def power_target_problem(self, watt: int | None) -> str | None:
+        """Why ``watt`` cannot be the power target, or None when it can."""
+        model = self.board
+        if watt is None or not model.min_power_target <= watt <= model.max_power_target:
+            return (
+                f"Power target {watt} W is out of range "
+                f"({model.min_power_target}-{model.max_power_target} W)"
+            )
+        return None
+
+    def set_power_target(self, watt: int) -> None:
+        self.power_target = watt
+        self.tuned_at = int(time.time())
+        self.tick()
+
     def rest_set_locate(self, raw: bytes) -> web.Response:
         body = _parse(raw)
         if not isinstance(body, bool):
             return _deserialize_error()
-        if body and not self.locate:
-            self._state.identify_count += 1
-        self.locate = body
-        self._state.identify_active = body
+        self.set_locate(body)
         return _json(body)
 
     def rest_power_target(self, raw: bytes) -> web.Response:
@@ -915,18 +950,10 @@ class BraiinsMiner(SimulatedMiner):
         watt = body.get("watt") if isinstance(body, dict) else None
         if not isinstance(watt, int) or isinstance(watt, bool) or watt < 0:
             return _deserialize_error()
-        model = self.board
-        if not model.min_power_target <= watt <= model.max_power_target:
-            return _json(
-                {
-                    "message": f"Power target {watt} W is out of range "
-                    f"({model.min_power_target}-{model.max_power_target} W)"
-                },
-                status=400,
-            )
-        self.power_target = watt
-        self.tuned_at = int(time.time())
-        self.tick()
+        problem = self.power_target_problem(watt)
+        if problem is not None:
+            return _json({"message": problem}, status=400)
+        self.set_power_target(watt)
         return _json({"watt": watt})
 
     def rest_pools_batch(self, raw: bytes) -> web.Response:

@@ -22,8 +22,8 @@ from typing import Any, ClassVar
 
 from aiohttp import BodyPartReader, web
 
-from ..faults import Fault
 from .. import rpc
+from ..faults import Fault
 from ..miner import RPC, WEB
 from ..physics import FAN_FLOOR, Physics
 from ..state import MinerState
