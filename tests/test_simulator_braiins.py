@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+import hashlib
+import io
 import json
 from pathlib import Path
 import struct
+import tarfile
 from typing import Any
 
 import aiohttp
@@ -362,6 +365,7 @@ SET_POWER_TARGET = {
     "power_target": message(2, {"watt": Field(1, Kind.UINT)}),
 }
 LOCATE_FIELD = Field(1, Kind.BOOL)
+UPGRADE_REQUEST = {"metadata": Field(1, Kind.BYTES), "data": Field(2, Kind.BYTES)}
 NO_GRPC = "grpcio is not installed here, so the simulator serves no gRPC port"
 
 
@@ -604,3 +608,138 @@ def test_protobuf_wire_format() -> None:
         with pytest.raises(ValueError):
             decode(broken)
     assert as_double(struct.pack("<d", 2.25)) == 2.25
+
+
+# --- firmware upload (26.04): REST multipart and the gRPC client stream ---------------------
+
+UPGRADE_METADATA = {
+    "size": Field(1, Kind.UINT),
+    "hash": Field(2, Kind.STRING),
+    "discard_settings": Field(3, Kind.BOOL),
+    "disable_cleanup": Field(4, Kind.BOOL),
+}
+
+
+def sysupgrade_image(release: str) -> bytes:
+    """A small tar whose first member names the release, as the simulator reads it."""
+    content = b"firmware" * 512
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as archive:
+        member = tarfile.TarInfo(f"braiins-os-{release}/root.squashfs")
+        member.size = len(content)
+        archive.addfile(member, io.BytesIO(content))
+    return out.getvalue()
+
+
+def metadata_of(image: bytes, *, discard: bool = False) -> dict[str, Any]:
+    return {
+        "size": len(image),
+        "hash": hashlib.sha256(image).hexdigest(),
+        "discard_settings": discard,
+        "disable_cleanup": False,
+    }
+
+
+async def rest_upgrade(
+    miner: SimulatedMiner, token: str, image: bytes, metadata: dict[str, Any]
+) -> tuple[int, str]:
+    form = aiohttp.FormData()
+    form.add_field("metadata", json.dumps(metadata), content_type="application/json")
+    form.add_field("data", image, filename="firmware.tar")
+    async with (
+        session() as http,
+        http.post(
+            url(miner, "upgrade/system-upgrade"),
+            data=form,
+            headers={"Authorization": f"Bearer {token}"},
+        ) as response,
+    ):
+        return response.status, await response.text()
+
+
+async def test_rest_system_upgrade(sim: Simulator) -> None:
+    miner = await sim.start(MinerSpec(family="braiins", model="Antminer S19 XP", firmware="26.04"))
+    assert isinstance(miner, BraiinsMiner)
+    token = await login(miner)
+    pools_before = [(pool.uid, pool.url) for group in miner.groups for pool in group.pools]
+    not_a_tar = b"\x00" * 1024
+    status, body = await rest_upgrade(miner, token, not_a_tar, metadata_of(not_a_tar))
+    assert (status, json.loads(body)) == (500, {"message": "Invalid firmware image"})
+    image = sysupgrade_image("25.11")
+    wrong_hash = metadata_of(image) | {"hash": "0" * 64}
+    assert await rest_upgrade(miner, token, image, wrong_hash) == (
+        500,
+        '{"message": "Firmware hash mismatch"}',
+    )
+    short = metadata_of(image) | {"size": 1}
+    assert (await rest_upgrade(miner, token, image, short))[0] == 500
+    assert (await rest_upgrade(miner, token, image, {"size": "big"}))[0] == 422
+    miner.set_fault(Fault.FIRMWARE_REJECTED)
+    assert (await rest_upgrade(miner, token, image, metadata_of(image)))[0] == 500
+    miner.clear_fault()
+    assert miner.state.firmware_updates == 0
+
+    status, _ = await rest_upgrade(miner, token, image, metadata_of(image))
+    assert status == 204
+    await miner.wait_until_down()
+    await miner.wait_until_up()
+    assert miner.state.firmware_updates == 1
+    assert miner.rest_details()["bos_version"]["current"] == "2025-11-20-0-5d0c1a7e-25.11-plus"
+    kept = [(pool.uid, pool.url) for group in miner.groups for pool in group.pools]
+    assert kept == pools_before  # settings kept
+    token = await login(miner)
+    # 25.11 has no upload route: the firmware just installed answers 404.
+    assert (await rest_upgrade(miner, token, image, metadata_of(image)))[0] == 404
+
+
+async def test_grpc_system_upgrade(sim: Simulator) -> None:
+    grpc, grpc_aio = grpc_modules()
+    miner = await sim.start(
+        MinerSpec(family="braiins", model="Antminer S19 XP", firmware="26.04", password="pw")
+    )
+    assert isinstance(miner, BraiinsMiner)
+    miner.set_power_target(2500)
+    token = await grpc_login(miner, "pw")
+    image = sysupgrade_image("26.04")
+    path = BOS + "UpgradeService/SystemUpgrade"
+
+    async def upload(messages: list[bytes]) -> bytes:
+        channel_target = f"{miner.host}:{miner.ports['grpc']}"
+        async with grpc_aio.insecure_channel(channel_target) as channel:
+            call = channel.stream_unary(path)
+            reply: bytes = await call(
+                iter(messages), metadata=(("authorization", token),), timeout=3
+            )
+            return reply
+
+    metadata = encode(metadata_of(image, discard=True), UPGRADE_METADATA)
+    chunks = [image[start : start + 4096] for start in range(0, len(image), 4096)]
+    stream = [encode({"metadata": metadata}, UPGRADE_REQUEST)] + [
+        encode({"data": chunk}, UPGRADE_REQUEST) for chunk in chunks
+    ]
+    with pytest.raises(grpc_aio.AioRpcError) as raised:
+        await upload(stream[1:])  # data before metadata
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    with pytest.raises(grpc_aio.AioRpcError) as raised:
+        await upload(stream[:-1])  # a chunk short
+    assert raised.value.code() == grpc.StatusCode.INTERNAL
+    assert raised.value.details() == f"Firmware size mismatch: expected {len(image)}, got " + str(
+        len(image) - len(chunks[-1])
+    )
+
+    reply = await upload(stream)
+    assert last_int(decode(reply), 1) == 1  # successful
+    await miner.wait_until_down()
+    await miner.wait_until_up()
+    assert miner.state.firmware_updates == 1
+    assert miner.power_target == miner.board.default_power_target  # settings discarded
+    assert miner.password == "pw"  # the login given at start stays the miner's
+
+    older = await sim.start(MinerSpec(family="braiins", model="Antminer S19 XP"))  # 25.07
+    token = await grpc_login(older)
+    async with grpc_aio.insecure_channel(f"{older.host}:{older.ports['grpc']}") as channel:
+        with pytest.raises(grpc_aio.AioRpcError) as raised:
+            await channel.stream_unary(path)(
+                iter(stream), metadata=(("authorization", token),), timeout=3
+            )
+    assert raised.value.code() == grpc.StatusCode.UNIMPLEMENTED

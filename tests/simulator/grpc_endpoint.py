@@ -9,7 +9,7 @@ False and families leave their gRPC port out. Messages are written and read by h
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 import errno
 import importlib
 from typing import Any
@@ -27,15 +27,25 @@ except ImportError:  # pragma: no cover - depends on the environment
 GRPC_AVAILABLE = grpc is not None
 # One unary call: the request's bytes and grpcio's call context → the reply's bytes.
 UnaryHandler = Callable[[bytes, Any], Awaitable[bytes]]
+# A client-streaming call: the requests' bytes as they come, the context → the reply's bytes.
+StreamHandler = Callable[[AsyncIterator[bytes], Any], Awaitable[bytes]]
 
 
 class GrpcEndpoint:
-    """Serves ``methods`` (full path "/package.Service/Method" → handler) on ``host:port``."""
+    """Serves ``methods`` (full path "/package.Service/Method" → handler) on ``host:port``;
+    ``streams`` are the client-streaming methods."""
 
-    def __init__(self, host: str, port: int, methods: Mapping[str, UnaryHandler]) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        methods: Mapping[str, UnaryHandler],
+        streams: Mapping[str, StreamHandler] | None = None,
+    ) -> None:
         self.host = host
         self.port = port
         self._methods = methods
+        self._streams = streams or {}
         self._server: Any = None
         self._attaching: asyncio.Task[None] | None = None
         self._stopping: set[asyncio.Task[None]] = set()
@@ -47,7 +57,7 @@ class GrpcEndpoint:
     def _bind(self) -> Any:
         # Without SO_REUSEPORT a second simulator on the same address fails to bind, as TCP does.
         server = grpc_aio.server(options=[("grpc.so_reuseport", 0)])
-        server.add_generic_rpc_handlers((_Dispatch(self._methods),))
+        server.add_generic_rpc_handlers((_Dispatch(self._methods, self._streams),))
         try:
             port = server.add_insecure_port(f"{self.host}:{self.port}")
         except RuntimeError as err:
@@ -98,10 +108,16 @@ if GRPC_AVAILABLE:
     class _Dispatch(grpc.GenericRpcHandler):  # type: ignore[misc]
         """Finds the handler of a call by its method path; grpcio answers UNIMPLEMENTED else."""
 
-        def __init__(self, methods: Mapping[str, UnaryHandler]) -> None:
+        def __init__(
+            self, methods: Mapping[str, UnaryHandler], streams: Mapping[str, StreamHandler]
+        ) -> None:
             self._methods = methods
+            self._streams = streams
 
         def service(self, details: Any) -> Any:
+            stream = self._streams.get(details.method)
+            if stream is not None:
+                return grpc.stream_unary_rpc_method_handler(stream)
             handler = self._methods.get(details.method)
             if handler is None:
                 return None

@@ -9,14 +9,15 @@ protos' field names), with the field numbers of the protos. Every method but ``L
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
 from ..faults import Fault
-from ..grpc_endpoint import UnaryHandler, grpc
+from ..grpc_endpoint import StreamHandler, UnaryHandler, grpc
 from ..protobuf import Field, Kind, Schema, decode, encode, last_int, last_message, message
+from .braiins_upgrade import UPGRADE_SINCE, ImageCheck, UpgradeMetadata
 
 if TYPE_CHECKING:
     from .braiins import BraiinsMiner
@@ -254,6 +255,7 @@ LOCATE_STATUS: Schema = {"enabled": _f(1, BOOL)}
 POWER_TARGET_RESPONSE: Schema = {"power_target": message(1, POWER)}
 ALREADY_PAUSED: Schema = {"already_paused": _f(1, BOOL)}
 ALREADY_MINING: Schema = {"already_mining": _f(1, BOOL)}
+UPGRADE_RESPONSE: Schema = {"successful": _f(1, BOOL)}
 
 
 def _string(raw: bytes | None) -> str:
@@ -307,6 +309,50 @@ class BraiinsGrpcApi:
         for name, write in writes.items():
             table[f"/{PACKAGE}.{name}"] = self.guarded(f"/{PACKAGE}.{name}", write)
         return table
+
+    def streams(self) -> dict[str, StreamHandler]:
+        return {f"/{PACKAGE}.UpgradeService/SystemUpgrade": self.system_upgrade}
+
+    async def system_upgrade(self, requests: AsyncIterator[bytes], context: Any) -> bytes:
+        """``SystemUpgradeRequest`` messages: ``metadata`` (1) first, then ``data`` (2) chunks."""
+        miner = self.miner
+        path = f"/{PACKAGE}.UpgradeService/SystemUpgrade"
+        fault = miner.grpc_fault(path)
+        if fault is not None and fault.fault is Fault.HTTP_500:
+            await context.abort(grpc.StatusCode.INTERNAL, "internal error")
+        if not self.authorized(context):
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "Unauthenticated")
+        if miner.api_version is None or miner.api_version < UPGRADE_SINCE:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "Method not found")
+        check: ImageCheck | None = None
+        async for raw in requests:
+            fields = decode(raw)
+            metadata, data = last_message(fields, 1), last_message(fields, 2)
+            if check is None and metadata is not None:
+                meta = decode(metadata)
+                check = ImageCheck(
+                    UpgradeMetadata(
+                        size=last_int(meta, 1) or 0,
+                        sha256=_string(last_message(meta, 2)),
+                        discard_settings=bool(last_int(meta, 3)),
+                    )
+                )
+            elif check is not None and data is not None:
+                check.add(data)
+            else:
+                await context.abort(
+                    grpc.StatusCode.INVALID_ARGUMENT,
+                    "First message of the stream has to be metadata",
+                )
+        if check is None:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "Missing upgrade metadata")
+        assert check is not None
+        problem = miner.upgrade_problem(check)
+        if problem is not None:
+            await context.abort(grpc.StatusCode.INTERNAL, problem)
+        stay_down = miner.install_upgrade(check)
+        miner.spawn(self._reboot_soon(stay_down=stay_down), "grpc-upgrade-reboot")
+        return encode({"successful": True}, UPGRADE_RESPONSE)
 
     def performance_mode(self) -> bytes:
         target = {"power_target": {"watt": self.miner.power_target}}
@@ -374,9 +420,9 @@ class BraiinsGrpcApi:
         self.miner.spawn(self._reboot_soon(), "grpc-reboot")
         return b""
 
-    async def _reboot_soon(self) -> None:
+    async def _reboot_soon(self, *, stay_down: bool = False) -> None:
         await asyncio.sleep(REPLY_BEFORE_REBOOT_S)  # the reply leaves before the port closes
-        self.miner.reboot()
+        self.miner.reboot(stay_down=stay_down)
 
     async def set_power_target(self, request: bytes, context: Any) -> bytes:
         power = last_message(decode(request), 2)
