@@ -367,6 +367,9 @@ SET_POWER_TARGET = {
 LOCATE_FIELD = Field(1, Kind.BOOL)
 UPGRADE_REQUEST = {"metadata": Field(1, Kind.BYTES), "data": Field(2, Kind.BYTES)}
 NO_GRPC = "grpcio is not installed here, so the simulator serves no gRPC port"
+# grpcio shares connections between channels and remembers a refused one for a second or
+# more; every channel here connects afresh, as separate clients would.
+FRESH = [("grpc.use_local_subchannel_pool", 1)]
 
 
 def grpc_modules() -> tuple[Any, Any]:
@@ -385,7 +388,9 @@ async def grpc_call(
     """One unary call: the reply's bytes and its initial metadata."""
     _grpc, grpc_aio = grpc_modules()
     metadata = (("authorization", token),) if token is not None else None
-    async with grpc_aio.insecure_channel(f"{miner.host}:{miner.ports['grpc']}") as channel:
+    async with grpc_aio.insecure_channel(
+        f"{miner.host}:{miner.ports['grpc']}", options=FRESH
+    ) as channel:
         unary = channel.unary_unary(method)(request, metadata=metadata, timeout=3)
         reply: bytes = await unary
         return reply, dict(await unary.initial_metadata())
@@ -705,7 +710,7 @@ async def test_grpc_system_upgrade(sim: Simulator) -> None:
 
     async def upload(messages: list[bytes]) -> bytes:
         channel_target = f"{miner.host}:{miner.ports['grpc']}"
-        async with grpc_aio.insecure_channel(channel_target) as channel:
+        async with grpc_aio.insecure_channel(channel_target, options=FRESH) as channel:
             call = channel.stream_unary(path)
             reply: bytes = await call(
                 iter(messages), metadata=(("authorization", token),), timeout=3
@@ -737,7 +742,9 @@ async def test_grpc_system_upgrade(sim: Simulator) -> None:
 
     older = await sim.start(MinerSpec(family="braiins", model="Antminer S19 XP"))  # 25.07
     token = await grpc_login(older)
-    async with grpc_aio.insecure_channel(f"{older.host}:{older.ports['grpc']}") as channel:
+    async with grpc_aio.insecure_channel(
+        f"{older.host}:{older.ports['grpc']}", options=FRESH
+    ) as channel:
         with pytest.raises(grpc_aio.AioRpcError) as raised:
             await channel.stream_unary(path)(
                 iter(stream), metadata=(("authorization", token),), timeout=3

@@ -46,13 +46,14 @@ class GrpcEndpoint:
         self.port = port
         self._methods = methods
         self._streams = streams or {}
+        self._up = False
         self._server: Any = None
         self._attaching: asyncio.Task[None] | None = None
         self._stopping: set[asyncio.Task[None]] = set()
 
     @property
     def is_up(self) -> bool:
-        return self._server is not None
+        return self._up
 
     def _bind(self) -> Any:
         # Without SO_REUSEPORT a second simulator on the same address fails to bind, as TCP does.
@@ -68,22 +69,28 @@ class GrpcEndpoint:
         return server
 
     def open(self) -> None:
-        if self._server is not None:
+        if self._up:
             return
-        server = self._bind()
-        self._server = server
         stopping = set(self._stopping)
+        # The first bind fails here, synchronously, when the address is taken; after a close
+        # the port is bound again only once the old server has let it go.
+        attach = self._start(self._bind()) if not stopping else self._rebind(stopping)
+        self._up = True
         self._attaching = asyncio.get_running_loop().create_task(
-            self._start(server, stopping), name=f"simulator-grpc-{self.host}:{self.port}"
+            attach, name=f"simulator-grpc-{self.host}:{self.port}"
         )
 
-    async def _start(self, server: Any, stopping: set[asyncio.Task[None]]) -> None:
-        if stopping:
-            await asyncio.wait(stopping)
+    async def _rebind(self, stopping: set[asyncio.Task[None]]) -> None:
+        await asyncio.wait(stopping)
+        await self._start(self._bind())
+
+    async def _start(self, server: Any) -> None:
+        self._server = server
         await server.start()
 
     def close(self) -> None:
         """Stop listening and end every open call (the server stops in the background)."""
+        self._up = False
         if self._attaching is not None and not self._attaching.done():
             self._attaching.cancel()
         self._attaching = None
