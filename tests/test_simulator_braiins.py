@@ -373,9 +373,8 @@ FRESH = [("grpc.use_local_subchannel_pool", 1)]
 
 
 def grpc_modules() -> tuple[Any, Any]:
-    return pytest.importorskip("grpc", reason=NO_GRPC), pytest.importorskip(
-        "grpc.aio", reason=NO_GRPC
-    )
+    grpc = pytest.importorskip("grpc", reason=NO_GRPC, exc_type=ImportError)
+    return grpc, pytest.importorskip("grpc.aio", reason=NO_GRPC, exc_type=ImportError)
 
 
 def login_request(username: str, password: str) -> bytes:
