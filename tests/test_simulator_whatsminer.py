@@ -483,7 +483,7 @@ async def test_legacy_firmware_has_no_power_limit_command(sim: Simulator) -> Non
 
 async def test_v3_reads(sim: Simulator) -> None:
     miner = await sim.start(MinerSpec(family="whatsminer", model="M60S", api="v3"))
-    assert set(miner.ports) == {"web", "rpc", "rpc_v3"}
+    assert set(miner.ports) == {"web", "rpc", "rpc_v3", "https"}
     assert miner.credentials() == {"username": "super", "password": "super"}
     info = await v3(miner, {"cmd": "get.device.info"})
     assert (info["code"], info["desc"]) == (0, "get.device.info")
@@ -577,7 +577,7 @@ async def test_v3_firmware_on_port_4028(sim: Simulator) -> None:
 
 async def test_v2_firmware_has_no_v3_port(sim: Simulator) -> None:
     miner = await sim.start(MinerSpec(family="whatsminer", model="M50S"))
-    assert set(miner.ports) == {"web", "rpc"}
+    assert set(miner.ports) == {"web", "rpc", "https"}
 
 
 # --- faults, web, fleets ------------------------------------------------------------------------
@@ -624,14 +624,44 @@ async def test_faults_on_both_rpc_ports(sim: Simulator) -> None:
     assert (await v3(miner, {"cmd": "get.device.info"}))["code"] == 0
 
 
-async def test_web_redirects_to_luci_over_https(sim: Simulator) -> None:
-    miner = await sim.start(MinerSpec(family="whatsminer", model="M30S"))
+@pytest.mark.parametrize("api", ["v2", "v3"])
+async def test_web_redirects_to_luci_over_https(sim: Simulator, api: str) -> None:
+    miner = await sim.start(MinerSpec(family="whatsminer", model="M60S", api=api))
+    https = miner.ports["https"]
     async with (
         aiohttp.ClientSession() as http,
         http.get(f"http://{miner.host}:{miner.port}/", allow_redirects=False) as response,
     ):
-        assert response.status == 302
-        assert response.headers["Location"] == f"https://{miner.host}/cgi-bin/luci"
+        assert response.status == 307
+        location = response.headers["Location"]
+        assert location == f"https://{miner.host}:{https}/cgi-bin/luci"  # 443: no port
+    # A client that follows the redirect (certificate not verified, as for any miner) lands on
+    # the LuCI login page over TLS.
+    async with (
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=False)) as http,
+        http.get(f"http://{miner.host}:{miner.port}/any/path") as followed,
+    ):
+        assert followed.status == 200
+        assert str(followed.url) == location
+        assert [hop.status for hop in followed.history] == [307]
+        page = await followed.text()
+        assert "/cgi-bin/luci" in page
+        assert "LuCI" in page
+    async with (
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=False)) as http,
+        http.get(f"https://{miner.host}:{https}/", allow_redirects=False) as root,
+        http.get(f"https://{miner.host}:{https}/nothing") as missing,
+    ):
+        assert (root.status, root.headers["Location"]) == (302, "/cgi-bin/luci")
+        assert missing.status == 404
+    # Plain http on the TLS port is not answered as a page.
+    with pytest.raises(aiohttp.ClientError):
+        async with aiohttp.ClientSession() as http, http.get(f"http://{miner.host}:{https}/"):
+            pass
+    miner.set_fault(Fault.OFFLINE)
+    await miner.wait_until_down()
+    with pytest.raises(OSError):
+        await asyncio.open_connection(miner.host, https)
 
 
 def test_fleet_entries() -> None:
@@ -656,7 +686,7 @@ async def test_demo_miners_print_their_credentials(sim: Simulator) -> None:
             assert "rpc_v3" in line["ports"]
         else:
             assert line["credentials"]["username"] == "admin"
-            assert set(line["ports"]) == {"web", "rpc"}
+            assert set(line["ports"]) == {"web", "rpc", "https"}
 
 
 async def test_unknown_model_and_api_are_errors(sim: Simulator) -> None:

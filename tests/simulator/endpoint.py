@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 import socket
+import ssl
 from typing import Protocol
 
 from aiohttp import web
@@ -40,9 +41,12 @@ class Endpoint(Protocol):
 class HttpEndpoint:
     """An aiohttp low-level server bound to ``host:port`` (port 0: a free one, kept afterwards)."""
 
-    def __init__(self, host: str, port: int, handler: HttpHandler) -> None:
+    def __init__(
+        self, host: str, port: int, handler: HttpHandler, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.host = host
         self.port = port
+        self._tls = tls  # serve https with this context
         # Handlers are cancelled when their client goes away, so a hung reply never lingers.
         self._web_server = web.Server(handler, handler_cancellation=True, access_log=None)
         self._socket: socket.socket | None = None
@@ -74,7 +78,7 @@ class HttpEndpoint:
 
     async def _attach(self, listener: socket.socket) -> None:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(self._web_server, sock=listener)
+        self._server = await loop.create_server(self._web_server, sock=listener, ssl=self._tls)
 
     def close(self) -> None:
         """Stop listening and drop every open connection (replies already written are flushed)."""

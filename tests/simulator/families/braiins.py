@@ -22,9 +22,12 @@ import secrets
 import time
 from typing import Any, ClassVar
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from .. import rpc
+from ..endpoint import Endpoint
+from ..faults import ActiveFault, Fault
+from ..grpc_endpoint import GRPC_AVAILABLE, GrpcEndpoint
 from ..identity import seeded_mac
 from ..miner import RPC, WEB, SimulatedMiner
 from ..physics import FAN_FLOOR
@@ -32,7 +35,9 @@ from ..spec import MinerSpec
 from ..state import MinerState, PoolState
 from .antminer import AntminerPhysics
 from .antminer_models import AntminerModel
+from .braiins_grpc import GRPC, GRPC_PORT, BraiinsGrpcApi
 from .braiins_models import BRAIINS_MODELS, BraiinsModel, find_braiins_model
+from .braiins_upgrade import UPGRADE_SINCE, ImageCheck, UpgradeMetadata
 
 DEFAULT_USER = "root"
 DEFAULT_PASSWORD = ""  # Braiins OS ships without a root password
@@ -163,7 +168,20 @@ class BraiinsMiner(SimulatedMiner):
     """A miner on Braiins OS (BOSer)."""
 
     family = "braiins"
-    real_ports: ClassVar[dict[str, int]] = {WEB: 80, RPC: 4028}
+    # gRPC (every release here has it) where grpcio is installed.
+    real_ports: ClassVar[dict[str, int]] = {WEB: 80, RPC: 4028} | (
+        {GRPC: GRPC_PORT} if GRPC_AVAILABLE else {}
+    )
+
+    def _make_endpoint(self, name: str, host: str, port: int) -> Endpoint:
+        if name == GRPC:
+            api = BraiinsGrpcApi(self)
+            return GrpcEndpoint(host, port, api.methods(), api.streams())
+        return super()._make_endpoint(name, host, port)
+
+    def grpc_fault(self, method: str) -> ActiveFault | None:
+        """The transport fault that applies to a gRPC call (``path`` is the method path)."""
+        return self._transport_fault(method)
 
     # --- construction -----------------------------------------------------------------------
 
@@ -202,8 +220,25 @@ class BraiinsMiner(SimulatedMiner):
         self.locate = False
         self.power_target = model.default_power_target
         self.tuned_at = int(time.time()) - 3600
+        self.groups = self.default_groups(mac)
+        return MinerState(
+            mac=mac,
+            hostname=spec.hostname or "Antminer",
+            model=model.name,
+            version=self.firmware_string,
+            www_version=self.firmware_string,
+            board_version=model.board_name,
+            asic_model=model.hardware.chip,
+            asic_count=model.hardware.boards * model.hardware.chips_per_board,
+            small_core_count=0,
+            frequency=float(model.hardware.frequency),
+            core_voltage=0,
+            pools=[],
+        )
+
+    def default_groups(self, mac: str) -> list[BosPoolGroup]:
         worker = f"simulated.{mac.replace(':', '')[-4:].lower()}"
-        self.groups = [
+        return [
             BosPoolGroup(
                 uid=_digits(f"group:{self.seed}", 16, TOKEN_ALPHABET),
                 name="Default",
@@ -220,20 +255,6 @@ class BraiinsMiner(SimulatedMiner):
                 ],
             )
         ]
-        return MinerState(
-            mac=mac,
-            hostname=spec.hostname or "Antminer",
-            model=model.name,
-            version=self.firmware_string,
-            www_version=self.firmware_string,
-            board_version=model.board_name,
-            asic_model=model.hardware.chip,
-            asic_count=model.hardware.boards * model.hardware.chips_per_board,
-            small_core_count=0,
-            frequency=float(model.hardware.frequency),
-            core_voltage=0,
-            pools=[],
-        )
 
     def _new_uid(self, salt: str) -> str:
         return _digits(f"{salt}:{self.seed}:{time.monotonic_ns()}", 16, TOKEN_ALPHABET)
@@ -574,21 +595,17 @@ class BraiinsMiner(SimulatedMiner):
             if route == "actions/locate":
                 return self.rest_set_locate(body)
             if route == "actions/pause":
-                was_paused = self.tuned.sleeping
-                self.tuned.sleeping = True
-                self.tick()
-                return _json(was_paused)
+                return _json(self.set_sleeping(True))
             if route == "actions/resume":
-                was_mining = not self.tuned.sleeping
-                self.tuned.sleeping = False
-                self.tick()
-                return _json(was_mining)
+                return _json(not self.set_sleeping(False))
             if route == "actions/reboot":
                 return await self.respond_then_reboot(request, web.Response(status=204))
             if route == "performance/power-target":
                 return self.rest_power_target(body)
             if route == "pools/batch":
                 return self.rest_pools_batch(body)
+        if (request.method, route) == ("POST", UPGRADE_ROUTE) and self.can_upgrade:
+            return await self.rest_system_upgrade(request)
         if route in getters or route in _WRITE_ROUTES:
             return _method_not_allowed()
         return web.Response(status=404, text="Not Found")
@@ -900,14 +917,93 @@ class BraiinsMiner(SimulatedMiner):
 
     # --- writes -----------------------------------------------------------------------------
 
+    def set_locate(self, enable: bool) -> None:
+        if enable and not self.locate:
+            self._state.identify_count += 1
+        self.locate = enable
+        self._state.identify_active = enable
+
+    def set_sleeping(self, sleeping: bool) -> bool:
+        """Pause or resume mining; True when it was paused before."""
+        was_sleeping = self.tuned.sleeping
+        self.tuned.sleeping = sleeping
+        self.tick()
+        return was_sleeping
+
+    def power_target_problem(self, watt: int | None) -> str | None:
+        """Why ``watt`` cannot be the power target, or None when it can."""
+        model = self.board
+        if watt is None or not model.min_power_target <= watt <= model.max_power_target:
+            return (
+                f"Power target {watt} W is out of range "
+                f"({model.min_power_target}-{model.max_power_target} W)"
+            )
+        return None
+
+    def set_power_target(self, watt: int) -> None:
+        self.power_target = watt
+        self.tuned_at = int(time.time())
+        self.tick()
+
+    @property
+    def can_upgrade(self) -> bool:
+        return self.api_version is not None and self.api_version >= UPGRADE_SINCE
+
+    def upgrade_problem(self, check: ImageCheck) -> str | None:
+        problem = check.problem(tuple(FIRMWARES))
+        if problem is None and self.has_fault(Fault.FIRMWARE_REJECTED):
+            return "System upgrade failed"
+        return problem
+
+    def install_upgrade(self, check: ImageCheck) -> bool:
+        """Take the checked image: the release it holds runs after the reboot (the caller's).
+        ``discard_settings`` brings back the defaults. True when the miner is to stay down."""
+        release = check.release(tuple(FIRMWARES))
+        assert release is not None
+        self._state.firmware_updates += 1
+        if check.metadata.discard_settings:
+            self.groups = self.default_groups(self._state.mac)
+            self.power_target = self.board.default_power_target
+            self.password = self.spec.password if self.spec.password is not None else ""
+        if not self.has_fault(Fault.WRONG_VERSION_AFTER_OTA):
+            self.release = release
+            self.firmware_string, self.boser_hash, self.api_version = FIRMWARES[release]
+            self._state.version = self._state.www_version = self.firmware_string
+        return self.has_fault(Fault.NEVER_RETURNS)
+
+    async def rest_system_upgrade(self, request: web.BaseRequest) -> web.StreamResponse:
+        """Multipart ``metadata`` (JSON ``SystemUpgradeMetadata``) first, then ``data``."""
+        if not request.content_type.startswith("multipart/"):
+            return _deserialize_error()
+        reader = await request.multipart()
+        check: ImageCheck | None = None
+        async for part in reader:
+            if not isinstance(part, BodyPartReader):
+                continue
+            if part.name == "metadata" and check is None:
+                metadata = _upgrade_metadata(_parse((await part.read()) or b""))
+                if metadata is None:
+                    return _deserialize_error()
+                check = ImageCheck(metadata)
+            elif part.name == "data" and check is not None:
+                while chunk := await part.read_chunk(UPLOAD_CHUNK):
+                    check.add(chunk)
+            else:
+                return _deserialize_error()
+        if check is None:
+            return _deserialize_error()
+        problem = self.upgrade_problem(check)
+        if problem is not None:
+            return _json({"message": problem}, status=500)
+        stay_down = self.install_upgrade(check)
+        done = web.Response(status=204)
+        return await self.respond_then_reboot(request, done, stay_down=stay_down)
+
     def rest_set_locate(self, raw: bytes) -> web.Response:
         body = _parse(raw)
         if not isinstance(body, bool):
             return _deserialize_error()
-        if body and not self.locate:
-            self._state.identify_count += 1
-        self.locate = body
-        self._state.identify_active = body
+        self.set_locate(body)
         return _json(body)
 
     def rest_power_target(self, raw: bytes) -> web.Response:
@@ -915,18 +1011,10 @@ class BraiinsMiner(SimulatedMiner):
         watt = body.get("watt") if isinstance(body, dict) else None
         if not isinstance(watt, int) or isinstance(watt, bool) or watt < 0:
             return _deserialize_error()
-        model = self.board
-        if not model.min_power_target <= watt <= model.max_power_target:
-            return _json(
-                {
-                    "message": f"Power target {watt} W is out of range "
-                    f"({model.min_power_target}-{model.max_power_target} W)"
-                },
-                status=400,
-            )
-        self.power_target = watt
-        self.tuned_at = int(time.time())
-        self.tick()
+        problem = self.power_target_problem(watt)
+        if problem is not None:
+            return _json({"message": problem}, status=400)
+        self.set_power_target(watt)
         return _json({"watt": watt})
 
     def rest_pools_batch(self, raw: bytes) -> web.Response:
@@ -972,6 +1060,21 @@ class BraiinsMiner(SimulatedMiner):
         self.groups = groups
         self.tick()
         return _json([self._group_configuration(group) for group in groups])
+
+
+UPGRADE_ROUTE = "upgrade/system-upgrade"
+UPLOAD_CHUNK = 64 * 1024
+
+
+def _upgrade_metadata(body: Any) -> UpgradeMetadata | None:
+    if not isinstance(body, dict):
+        return None
+    size, digest, discard = body.get("size"), body.get("hash"), body.get("discard_settings")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        return None
+    if not isinstance(digest, str) or not isinstance(discard, bool):
+        return None
+    return UpgradeMetadata(size=size, sha256=digest, discard_settings=discard)
 
 
 _WRITE_ROUTES = frozenset(

@@ -3,7 +3,8 @@ BMMiner's RPC on 4028.
 
 The REST routes, their auth and their reply shapes follow the firmware's own OpenAPI documents
 (xminer-api, Vnish 1.2.6 … 1.3.4, as published in asic-rs's ``meta/vnish``); the RPC is the
-stock Antminer one (``antminer.py``) with "(Vnish <version>)" in ``Type``. Power is chosen by
+stock Antminer one (``antminer.py``) with "(Vnish <version>)" in ``Type``, except that ``version``
+gets no reply at all (the connection closes empty). Power is chosen by
 autotune preset: a settings write naming an untuned or unknown preset is answered like any
 other write but leaves the preset as it was, as pyasic reports the firmware does. Settings
 writes are merged into the stored settings: sections and fields a write leaves out (or sends
@@ -21,6 +22,7 @@ from typing import Any, ClassVar
 
 from aiohttp import BodyPartReader, web
 
+from .. import rpc
 from ..faults import Fault
 from ..miner import RPC, WEB
 from ..physics import FAN_FLOOR, Physics
@@ -258,6 +260,13 @@ class VnishMiner(AntminerMiner):
     @property
     def type_name(self) -> str:
         return f"{self.board.name} (Vnish {self.fw_version})"
+
+    def handle_rpc(self, request: rpc.RpcRequest) -> rpc.RpcReply:
+        # Real Vnish leaves ``version`` unanswered: pyasic reads api_ver=None from it on
+        # 1.2.6 and a pyasic fix reports it empty on 1.3.0, so only ``stats`` names Vnish.
+        if "version" in request.commands:
+            return b""
+        return super().handle_rpc(request)
 
     def _sync_settings(self) -> None:
         """Carry the stored settings into the RPC's conf and the physics."""

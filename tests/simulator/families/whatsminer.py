@@ -36,8 +36,8 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
-from .. import rpc
-from ..endpoint import Endpoint
+from .. import rpc, tls
+from ..endpoint import Endpoint, HttpEndpoint
 from ..faults import Fault
 from ..identity import seeded_mac
 from ..miner import RPC, WEB, SimulatedMiner
@@ -48,6 +48,14 @@ from . import whatsminer_crypto as crypto
 from .whatsminer_models import AIR, WhatsminerModel, find_model
 
 RPC_V3 = "rpc_v3"
+HTTPS = "https"
+LUCI_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>WhatsMiner - LuCI</title></head>
+<body><form method="post" action="/cgi-bin/luci">
+<input type="hidden" name="luci_username" value="admin">
+<label>Password <input type="password" name="luci_password"></label>
+<input type="submit" value="Login"></form></body></html>
+"""
 DEFAULT_MODEL = "M30S"
 # Firmware builds: the two recorded generations of API v2, and one after the switch to v3.
 FIRMWARE_V2 = "20230803.11.REL"
@@ -253,7 +261,7 @@ class WhatsminerMiner(SimulatedMiner):
     """A Whatsminer on stock firmware, API v2 (and v3 on firmware after 2024-11)."""
 
     family = "whatsminer"
-    real_ports: ClassVar[dict[str, int]] = {WEB: 80, RPC: 4028, RPC_V3: 4433}
+    real_ports: ClassVar[dict[str, int]] = {WEB: 80, RPC: 4028, RPC_V3: 4433, HTTPS: 443}
     rpc_ports: ClassVar[frozenset[str]] = frozenset({RPC, RPC_V3})
 
     def __init__(self, spec: MinerSpec, **kwargs: Any) -> None:
@@ -381,6 +389,8 @@ class WhatsminerMiner(SimulatedMiner):
     def _make_endpoint(self, name: str, host: str, port: int) -> Endpoint:
         if name in self.rpc_ports:
             return rpc.TcpEndpoint(host, port, self._endpoint_handler(name))
+        if name == HTTPS:  # LuCI, with a self-signed certificate as the firmware has
+            return HttpEndpoint(host, port, self._serve_http, tls=tls.server_context())
         return super()._make_endpoint(name, host, port)
 
     def tick(self) -> None:
@@ -1211,11 +1221,19 @@ class WhatsminerMiner(SimulatedMiner):
     # --- web --------------------------------------------------------------------------------
 
     async def handle_web(self, request: web.BaseRequest) -> web.StreamResponse:
-        """The web UI (LuCI) is served over https only: plain http redirects there."""
+        """LuCI over https (its login page); plain http redirects every path there with 307."""
+        if request.secure:
+            if request.path.startswith("/cgi-bin/luci"):
+                return web.Response(text=LUCI_PAGE, content_type="text/html")
+            if request.path in ("/", "/index.html"):
+                return web.Response(status=302, headers={"Location": "/cgi-bin/luci"})
+            return web.Response(status=404, text="Not Found")
         host = request.url.host or self.host
+        https_port = self.ports[HTTPS]
+        where = host if https_port == 443 else f"{host}:{https_port}"
         return web.Response(
-            status=302,
-            headers={"Location": f"https://{host}/cgi-bin/luci"},
+            status=307,
+            headers={"Location": f"https://{where}/cgi-bin/luci"},
             text="",
             content_type="text/html",
         )
