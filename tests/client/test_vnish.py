@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import time
 from typing import Any
@@ -514,14 +515,24 @@ async def _probe(
 
 
 async def test_identify_by_rpc_alone(simulator: Simulator, session: aiohttp.ClientSession) -> None:
+    """Builds before 1.2.6 name themselves in the RPC ``version``; later ones leave it empty."""
     miner = await start(simulator, "Antminer S21", firmware="1.3.4")
-    found = await family.confirm(await _probe(miner, session, body=""))
-    assert found is not None
-    assert (found.family, found.model, found.mac) == (Family.VNISH, "Antminer S21", miner.mac)
-    # No web server: the RPC's "Antminer S21 (Vnish 1.3.4)" is all there is.
-    down = await family.confirm(await _probe(miner, session, body="", web_down=True))
+    probe = await _probe(miner, session, body="", web_down=True)
+    assert await probe.rpc_version is None  # the simulated 1.3.4 answers nothing, as the real one
+    assert await family.confirm(probe) is None
+
+    async def older_build() -> dict[str, Any] | None:
+        return {"VERSION": [{"Type": "Antminer S21 (Vnish 1.2.0)", "API": "3.1"}]}
+
+    probe = dataclasses.replace(probe, rpc_version=asyncio.ensure_future(older_build()))
+    down = await family.confirm(probe)
     assert down is not None
-    assert (down.model, down.firmware_version, down.mac) == ("Antminer S21", "1.3.4", None)
+    assert (down.family, down.model, down.firmware_version, down.mac) == (
+        Family.VNISH,
+        "Antminer S21",
+        "1.2.0",
+        None,
+    )
 
 
 async def test_anthill_page_without_an_api(

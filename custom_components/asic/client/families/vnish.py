@@ -415,16 +415,19 @@ def page_matches(body: str) -> bool:
 async def confirm(probe: Probe) -> Identity | None:
     """Vnish: the AnthillOS page, or Vnish in the RPC ``version``; ``info`` (no login) names it."""
     by_page = not probe.web_down and page_matches(probe.page.body)
-    version = None if by_page else await probe.rpc_version
-    if not by_page and not (
+    info, by_info = Info(), False
+    if not probe.web_down:
+        # ``info`` needs no login; its ``fw_name`` says Vnish even behind a bare page.
+        with contextlib.suppress(MinerError):
+            reply = await probe.http.get_json(API + "info")
+            info = parse_info(reply)
+            by_info = any(mark in json.dumps(reply).upper() for mark in MARKERS)
+    # Vnish 1.2.6 and later leave the RPC ``version`` unanswered; older builds name themselves.
+    version = None if by_page or by_info else await probe.rpc_version
+    if not (by_page or by_info) and not (
         version is not None and any(mark in json.dumps(version).upper() for mark in MARKERS)
     ):
         return None
-    info = Info()
-    if not probe.web_down:
-        # The page or the RPC said Vnish; without ``info`` what the RPC says stands.
-        with contextlib.suppress(MinerError):
-            info = parse_info(await probe.http.get_json(API + "info"))
     if version is not None and (info.model is None or info.firmware_version is None):
         rpc_version = _get(version, "VERSION")
         first = rpc_version[0] if isinstance(rpc_version, list) and rpc_version else {}
