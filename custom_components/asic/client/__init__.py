@@ -18,9 +18,11 @@ from .errors import (
     MinerUnsupportedError,
 )
 from .families.antminer import AntminerMiner
+from .families.auradine import AuradineMiner
 from .families.avalon import AvalonMiner
 from .families.axeos import AxeOSMiner
 from .families.braiins import BraiinsMiner
+from .families.epic import EpicMiner
 from .families.luxos import LuxOSMiner
 from .families.whatsminer import WhatsminerMiner
 from .identify import identify
@@ -46,6 +48,8 @@ MINER_CLASSES: dict[Family, type[Miner]] = {
     Family.AVALON: AvalonMiner,
     Family.WHATSMINER: WhatsminerMiner,
     Family.LUXOS: LuxOSMiner,
+    Family.EPIC: EpicMiner,
+    Family.AURADINE: AuradineMiner,
 }
 
 

@@ -27,7 +27,7 @@ from .errors import (
     MinerProtocolError,
     MinerUnsupportedError,
 )
-from .families import antminer, avalon, braiins, luxos, whatsminer
+from .families import antminer, auradine, avalon, braiins, epic, luxos, whatsminer
 from .families.axeos import is_axeos_info, model_name
 from .miner import Credentials
 from .models import Family, Identity
@@ -144,6 +144,8 @@ WEB_FAMILIES: tuple[tuple[Family, Callable[[WebPage], bool], Confirm], ...] = (
     (Family.AVALON, avalon.page_matches, avalon.confirm),
     (Family.WHATSMINER, whatsminer.page_matches, whatsminer.confirm),
     (Family.LUXOS, lambda page: luxos.is_luxos_page(page.body), luxos.confirm),
+    (Family.EPIC, epic.page_matches, epic.confirm),
+    (Family.AURADINE, auradine.page_matches, auradine.confirm),
 )
 
 # Families whose root page can be bare; tried in turn when no signature matched.
@@ -154,6 +156,8 @@ FALLBACK_CONFIRMS: tuple[Confirm, ...] = (
     braiins.confirm,
     whatsminer.confirm,
     luxos.confirm,
+    auradine.confirm,
+    epic.confirm,
 )
 
 
