@@ -293,7 +293,7 @@ def build_miner_data(summary_reply: Any, caps: EpicCapabilities, mac: str | None
     rates = [board.hashrate for board in boards if board.hashrate is not None]
     ideals = [board.expected_hashrate for board in boards if board.expected_hashrate is not None]
     temps = [board.board_temp for board in boards if board.board_temp is not None]
-    hashrate = round(sum(rates), 3) if rates else None
+    hashrate = round(sum(rates), 6) if rates else None
     power = positive(as_float(_obj(summary.get("Power Supply Stats")).get("Input Power")))
     clocks = [
         clock
