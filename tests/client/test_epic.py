@@ -66,7 +66,7 @@ def record(miner: Any) -> dict[str, Any]:
     original = miner.summary
 
     def summary() -> dict[str, Any]:
-        reply = original()
+        reply: dict[str, Any] = original()
         state, physics = miner._state, miner.epic_physics
         seen.update(
             rates=list(physics.board_rates),
@@ -83,6 +83,15 @@ def record(miner: Any) -> dict[str, Any]:
 
     miner.summary = summary
     return seen
+
+
+def mining_of(miner: Any) -> bool:
+    """Whether the simulated miner mines (read afresh: each control changes it)."""
+    return bool(miner.epic_physics.mining)
+
+
+def locating(miner: Any) -> bool:
+    return bool(miner.locate)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -224,13 +233,13 @@ async def test_mining_stop_and_autostart(
     miner = await start(simulator)
     client = client_of(miner, session)
     await client.set_mining(False)
-    assert miner.epic_physics.mining is False
+    assert not mining_of(miner)
     assert miner.operating_state == "Idling"
     data = await client.read()
     assert data.is_mining is False
     assert data.hashrate == 0
     await client.set_mining(True)
-    assert miner.epic_physics.mining is True
+    assert mining_of(miner)
     data = await client.read()
     assert data.is_mining is True
     assert data.hashrate is not None
@@ -241,10 +250,10 @@ async def test_fault_light(simulator: Simulator, session: aiohttp.ClientSession)
     miner = await start(simulator)
     client = client_of(miner, session)
     await client.set_fault_light(True)
-    assert miner.locate is True
+    assert locating(miner)
     assert (await client.read()).fault_light is True
     await client.set_fault_light(False)
-    assert miner.locate is False
+    assert not locating(miner)
     assert (await client.read()).fault_light is False
 
 
