@@ -124,13 +124,6 @@ def _first(reply: Any, section: str) -> Mapping[str, Any]:
     return items[0] if items else {}
 
 
-def _watts(value: Any) -> float | None:
-    """``"3241W"`` or a number → W."""
-    if isinstance(value, str):
-        value = value.strip().upper().removesuffix("W")
-    return as_float(value)
-
-
 def status_error(reply: Any) -> str | None:
     """The ``Msg`` of a reply whose ``STATUS`` is an error, else None."""
     statuses = _obj(reply).get("STATUS")
@@ -325,6 +318,7 @@ class AuradineRest:
         self._username = username
         self._password = password
         self.token: str | None = None
+        self._login_lock = asyncio.Lock()
 
     def __repr__(self) -> str:
         return f"AuradineRest({self.host}, user={self._username!r})"
@@ -346,24 +340,37 @@ class AuradineRest:
         self.token = token
         return token
 
+    async def _token(self, stale: str | None) -> str:
+        """The current token; a new one when there is none or it is the one refused.
+
+        Requests of one poll run together: the first to meet a 401 logs in, the others
+        then find the new token instead of logging in again.
+        """
+        async with self._login_lock:
+            if self.token is None or self.token == stale:
+                return await self.login()
+            return self.token
+
+    async def _send(self, method: str, command: str, payload: Any, token: str) -> tuple[int, bytes]:
+        status, _, reply = await self.http.request(
+            method,
+            f"/{command}",
+            json_body=payload,
+            headers={"Token": token},
+            allow_redirects=False,
+        )
+        return status, reply
+
     async def call(self, command: str, body: Mapping[str, Any] | None = None) -> Any:
         """GET ``command`` (no body) or POST it; a token the miner forgot is renewed once."""
         method = "GET" if body is None else "POST"
         payload = None if body is None else {"command": command, **body}
-        for attempt in (1, 2):
-            token = self.token or await self.login()
-            status, _, reply = await self.http.request(
-                method,
-                f"/{command}",
-                json_body=payload,
-                headers={"Token": token},
-                allow_redirects=False,
-            )
-            if status != 401:
-                break
-            if attempt == 2:
+        token = await self._token(None)
+        status, reply = await self._send(method, command, payload, token)
+        if status == 401:
+            status, reply = await self._send(method, command, payload, await self._token(token))
+            if status == 401:
                 raise MinerAuthError(f"{self.host} keeps refusing a fresh token for {command}")
-            self.token = None
         where = f"{self.host}/{command}"
         try:
             answer = decode_json(reply, where)
