@@ -4,6 +4,7 @@ control's effect on the miner, identification (never stock), and arbitrary repli
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import math
@@ -28,6 +29,7 @@ from custom_components.asic.client import (
     create_miner,
     identify,
 )
+from custom_components.asic.client.__main__ import main
 from custom_components.asic.client.families import auradine as family
 from custom_components.asic.client.families.auradine import AuradineMiner
 from custom_components.asic.client.transport.http import decode_json
@@ -613,3 +615,32 @@ def test_reply_bytes_raise_nothing_but_protocol_errors(body: bytes) -> None:
         family.build_miner_data(
             family.parse_ipreport(reply), {"summary": reply}, {"mode": reply, "led": reply}
         )
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+async def test_cli_identify_and_read(
+    simulator: Simulator, capsys: pytest.CaptureFixture[str], api_port: Any
+) -> None:
+    miner = await start(simulator, "AT2880")
+    api_port(miner)
+    rpc = str(miner.ports["rpc"])
+    code = await asyncio.to_thread(
+        main, ["identify", f"{miner.host}:{miner.port}", "--rpc-port", rpc]
+    )
+    shown = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert (shown["family"], shown["model"], shown["mac"]) == (
+        "auradine",
+        "AT2880",
+        miner.mac.upper(),
+    )
+    address = f"{miner.host}:{miner.ports['api']}"
+    code = await asyncio.to_thread(
+        main, ["read", address, "--family", "auradine", "--rpc-port", rpc]
+    )
+    shown = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert (shown["model"], shown["power_mode"], shown["is_mining"]) == ("AT2880", "normal", True)
+    assert shown["capabilities"]["power_modes"] == ["eco", "normal", "turbo"]

@@ -4,6 +4,7 @@ Antminer), arbitrary replies, and the recorded real replies."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import math
@@ -28,6 +29,7 @@ from custom_components.asic.client import (
     create_miner,
     identify,
 )
+from custom_components.asic.client.__main__ import main
 from custom_components.asic.client.families import epic as family
 from custom_components.asic.client.families.epic import EpicMiner
 from custom_components.asic.client.transport.http import decode_json
@@ -584,3 +586,30 @@ def test_real_replies_parse_to_their_values(real_fixtures: Path) -> None:
         ("stratum+tcp://mine.ocean.xyz:3334", "randomuser.randomworker", True, True)
     ]
     assert data.errors == ()
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+async def test_cli_identify_and_read(
+    simulator: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    miner = await start(simulator, password="s3cret")
+    web, api = miner.ports["web"], miner.ports["api"]
+    code = await asyncio.to_thread(
+        main, ["identify", f"{miner.host}:{web}", "--rpc-port", str(api)]
+    )
+    shown = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert (shown["family"], shown["port"], shown["mac"]) == ("epic", api, miner.mac.upper())
+    code = await asyncio.to_thread(
+        main, ["read", f"{miner.host}:{api}", "--family", "epic", "--password", "s3cret"]
+    )
+    shown = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert (shown["model"], shown["is_mining"]) == (miner.board.capability_model, True)
+    assert shown["capabilities"]["power_limit"] == {"min": 1700, "max": 4400, "step": 1}
+    code = await asyncio.to_thread(main, ["read", f"{miner.host}:{api}", "--family", "epic"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "refused the password" in captured.err

@@ -26,11 +26,13 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     ident = commands.add_parser("identify", help="say which miner answers at HOST")
     ident.add_argument("host", metavar="HOST[:PORT]")
+    ident.add_argument("--rpc-port", type=int, help="the RPC (or ePIC API) port if not 4028")
     read = commands.add_parser("read", help="read everything the miner reports, as JSON")
     read.add_argument("host", metavar="HOST[:PORT]")
     read.add_argument("--family", choices=[family.value for family in Family])
     read.add_argument("--username")
     read.add_argument("--password")
+    read.add_argument("--rpc-port", type=int, help="the RPC port if not 4028")
     return parser
 
 
@@ -38,7 +40,9 @@ async def _run(args: argparse.Namespace) -> dict[str, object]:
     host, port = split_host_port(args.host)
     async with aiohttp.ClientSession() as session:
         if args.command == "identify":
-            found = await identify(host, session, port=port, timeout=args.timeout)
+            found = await identify(
+                host, session, port=port, timeout=args.timeout, rpc_port=args.rpc_port
+            )
             return {
                 "host": found.host,
                 "port": found.port,
@@ -55,6 +59,7 @@ async def _run(args: argparse.Namespace) -> dict[str, object]:
             port=port,
             credentials=Credentials(args.username, args.password),
             timeout=args.timeout,
+            rpc_port=args.rpc_port,
         )
         data = await miner.read()
         return data.as_dict()
