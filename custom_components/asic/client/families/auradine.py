@@ -52,6 +52,7 @@ from ..units import as_float, as_int, as_str, positive
 from .antminer import parse_pools
 
 API_PORT = 8080
+WEB_PORT = 80
 DEFAULT_USERNAME = "admin"
 DEFAULT_PASSWORD = "admin"  # noqa: S105 (the factory default, documented by the maker)
 RPC_POLL = ("summary", "pools", "devs")
@@ -449,6 +450,10 @@ class AuradineMiner(RpcMiner):
         )
         self._report: IpReport | None = None
         self._last_uptime: int | None = None
+
+    @property
+    def web_port(self) -> int:
+        return WEB_PORT  # the dashboard; the API has a port of its own
 
     @property
     def capabilities(self) -> Capabilities:

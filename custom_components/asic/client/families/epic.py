@@ -52,6 +52,7 @@ from ..transport.http import HttpTransport, decode_json
 from ..units import as_bool, as_float, as_int, as_str, positive
 
 API_PORT = 4028
+WEB_PORT = 80
 DEFAULT_USERNAME = "root"  # shown by the firmware; only the password is checked
 DEFAULT_PASSWORD = "letmein"  # noqa: S105 (the factory default, documented by the maker)
 POOL_SLOTS = 3
@@ -384,6 +385,10 @@ class EpicMiner(Miner):
     def password(self) -> str:
         given = self.credentials.password
         return DEFAULT_PASSWORD if given is None else given
+
+    @property
+    def web_port(self) -> int:
+        return WEB_PORT  # the dashboard; the API has a port of its own
 
     @property
     def capabilities(self) -> Capabilities:
