@@ -117,6 +117,7 @@ async def test_read_matches_the_miner(
     truth = record(miner)
     client = client_of(miner, session)
     assert client.capabilities.power_modes == ()  # unknown before the first read
+    assert (client.port, client.web_port) == (miner.ports["api"], 80)  # REST API and the UI
     data = await client.read()
     board = miner.board
 

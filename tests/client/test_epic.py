@@ -83,7 +83,15 @@ def record(miner: Any) -> dict[str, Any]:
         )
         return reply
 
+    served_temps = miner.temps
+
+    def temps() -> list[dict[str, Any]]:
+        reply: list[dict[str, Any]] = served_temps()
+        seen["chip_temps"] = [max(board["Data"]) for board in reply]
+        return reply
+
     miner.summary = summary
+    miner.temps = temps
     return seen
 
 
@@ -107,6 +115,7 @@ async def test_read_matches_the_miner(
     truth = record(miner)
     client = client_of(miner, session)
     assert client.capabilities.power_limit is None  # unknown before the first read
+    assert (client.port, client.web_port) == (miner.ports["api"], 80)  # API and dashboard
     data = await client.read()
     board = miner.board
 
@@ -126,7 +135,8 @@ async def test_read_matches_the_miner(
     assert data.frequency == pytest.approx(truth["clock"], abs=0.1)
     assert data.shares_accepted == truth["accepted"]
     assert data.shares_rejected == truth["rejected"]
-    assert data.chip_temp_max is None  # these boards have board sensors only
+    assert data.chip_temp_max == max(truth["chip_temps"])
+    assert data.chip_temp_avg == round(sum(truth["chip_temps"]) / board.boards, 1)
     assert data.board_temp_max == pytest.approx(max(truth["temps"]), abs=0.001)
     assert [fan.rpm for fan in data.fans] == truth["fans"]
     assert {fan.percent for fan in data.fans} == {truth["fan_percent"]}
@@ -135,6 +145,7 @@ async def test_read_matches_the_miner(
         assert hashboard.index == index
         assert hashboard.hashrate == pytest.approx(truth["rates"][index] / 1e6, abs=1e-6)
         assert hashboard.board_temp == pytest.approx(truth["temps"][index], abs=0.001)
+        assert hashboard.chip_temp == truth["chip_temps"][index]
         assert hashboard.expected_chips == board.chips_per_board
         assert hashboard.serial == miner.serials[index]
     assert [(pool.url, pool.user) for pool in data.pools] == [
@@ -166,11 +177,12 @@ async def test_requests_per_poll(
         ("GET", "/capabilities"),
         ("GET", "/network"),
         ("GET", "/summary"),
+        ("GET", "/temps"),
         ("POST", "/authenticate"),
     ]
     request_log.clear()
     await client.read()
-    assert request_log.requests == [("GET", "/summary")]  # one request per poll
+    assert sorted(request_log.requests) == [("GET", "/summary"), ("GET", "/temps")]
 
 
 async def test_reboot_is_seen_and_static_facts_refetched(
@@ -262,9 +274,19 @@ async def test_fault_light(simulator: Simulator, session: aiohttp.ClientSession)
 async def test_power_limit(simulator: Simulator, session: aiohttp.ClientSession) -> None:
     miner = await start(simulator)
     client = client_of(miner, session)
+    sent: list[Any] = []
+    original = miner.w_perpetualtune_algo
+
+    async def algo(request: Any, param: Any) -> Any:
+        sent.append(param)
+        return await original(request, param)
+
+    miner.w_perpetualtune_algo = algo
     await client.set_power_limit(2700)
     physics = miner.epic_physics
-    assert (physics.algorithm, physics.target) == ("Power", 2700)
+    assert (physics.algorithm, physics.target) == ("PowerTune", 2700)
+    # the tuner's throttle settings, as the summary shows them, go back with the new target
+    assert sent == [{"algo": "PowerTune", "target": 2700, "min_throttle": 50, "throttle_step": 5}]
     data = await client.read()
     assert data.power_limit == 2700
     assert data.power == pytest.approx(2700, rel=0.02)
@@ -450,6 +472,8 @@ def test_parsers_tolerate_missing_parts() -> None:
     assert family.firmware_version("UMC 2.0") == "UMC 2.0"
     assert family.firmware_version(None) is None
     assert family.parse_is_mining("UpdatingFirmware") is None
+    assert family.throttle_settings({"PerpetualTune": {"Algorithm": {}}}) == {}
+    assert family.parse_chip_temps([{"Index": 0, "Data": [0.0]}, {"Data": [50]}, 7]) == {}
     assert family.parse_is_mining("Idling") is False
     summary = {
         "Session": {"Uptime": 5},
@@ -459,6 +483,7 @@ def test_parsers_tolerate_missing_parts() -> None:
         "HBs": [{"Index": None}, {"Index": 1, "Hashrate": [0.0, 0.0, 0.0]}],
         "Fans Rpm": {"Fans Speed x": 5, "Fans Speed 2": None},
         "Fans": {"Fan Mode": {"Manual": 50}},
+        "StratumConfigs": [{"login": "no pool"}],
     }
     data = family.build_miner_data(summary, caps, None)
     assert data.errors == (
@@ -470,6 +495,7 @@ def test_parsers_tolerate_missing_parts() -> None:
         (1, 0.0, None)
     ]
     assert (data.fans, data.fan_auto, data.uptime, data.power_limit) == ((), False, 5, None)
+    assert data.pools == ()
     with pytest.raises(MinerProtocolError):
         family.build_miner_data({"Hostname": "x"}, caps, None)
     assert family.write_error({"result": False, "error": None}) == (
@@ -511,22 +537,30 @@ CAPABILITIES_LIKE = st.dictionaries(CAPABILITY_KEYS, JSON_VALUES, max_size=7) | 
 
 
 @settings(max_examples=300, deadline=None)
-@given(summary=SUMMARY_LIKE, caps=CAPABILITIES_LIKE, network=JSON_VALUES, write=JSON_VALUES)
+@given(
+    summary=SUMMARY_LIKE,
+    caps=CAPABILITIES_LIKE,
+    network=JSON_VALUES,
+    write=JSON_VALUES,
+    temps=st.lists(st.dictionaries(st.sampled_from(["Index", "Data"]), JSON_VALUES)) | JSON_VALUES,
+)
 def test_parsers_raise_nothing_but_protocol_errors(
-    summary: Any, caps: Any, network: Any, write: Any
+    summary: Any, caps: Any, network: Any, write: Any, temps: Any
 ) -> None:
     try:
         parsed = family.parse_capabilities(caps)
     except MinerProtocolError:
         parsed = family.EpicCapabilities()
     try:
-        data = family.build_miner_data(summary, parsed, None)
+        data = family.build_miner_data(summary, parsed, None, temps)
     except MinerProtocolError:
         pass
     else:
         for number in (data.hashrate, data.power, data.efficiency, data.expected_hashrate):
             assert number is None or math.isfinite(number)
         data.as_dict()
+    if isinstance(summary, dict):
+        family.throttle_settings(summary)
     for parser in (family.parse_network, family.write_error, family.is_epic_capabilities):
         with contextlib.suppress(MinerProtocolError):
             parser(network if parser is family.parse_network else write)
@@ -579,6 +613,9 @@ def test_real_replies_parse_to_their_values(real_fixtures: Path) -> None:
     ]
     assert {fan.percent for fan in data.fans} == {100}
     assert [(board.index, board.board_temp) for board in data.boards] == [(1, 67.0), (2, 64.312)]
+    with_temps = family.build_miner_data(load("summary.json"), caps, mac, load("temps.json"))
+    assert [board.chip_temp for board in with_temps.boards] == [67.0, 64.312]
+    assert (with_temps.chip_temp_max, with_temps.chip_temp_avg) == (67.0, 65.7)
     assert data.frequency == 487.5
     # Two serials for three board slots: which board each belongs to is not said.
     assert {board.serial for board in data.boards} == {None}

@@ -268,7 +268,7 @@ async def test_power_limit_number(
     ) == (1700, 4400, 1)
     await call(hass, NUMBER_DOMAIN, SERVICE_SET_VALUE, POWER_LIMIT, **{ATTR_VALUE: 2200})
     physics: Any = epic.epic_physics  # type: ignore[attr-defined]
-    assert (physics.algorithm, physics.target) == ("Power", 2200)
+    assert (physics.algorithm, physics.target) == ("PowerTune", 2200)
     assert number_state(hass, POWER_LIMIT) == 2200
     assert number_state(hass, "sensor.epic_power") == pytest.approx(2200, rel=0.02)
 

@@ -11,16 +11,16 @@ Requests:
   (model, chip counts, board serials, the tune presets that give the power-limit range),
   ``GET /network`` (the MAC) and ``POST /authenticate`` (proves the password, so that a wrong
   one is known before a control is used).
-- each poll: 1 request, ``GET /summary`` (hashrate and temperature per board, power, fans,
-  uptime, operating state, shares, pools, the tuner's target, the locate LED, the last error).
+- each poll: 2 GETs sent at the same time — ``/summary`` (hashrate and temperature per board,
+  power, fans, uptime, operating state, shares, pools, the tuner's target, the locate LED, the
+  last error) and ``/temps`` (each board's inlet and outlet chip temperatures).
 
-The board sensors of these boards are hashboard sensors (``Temp Sensor Info.Type`` "Board"), so
-no chip temperature is reported. The password travels in each write's body: there is no session
-or token to renew.
+The password travels in each write's body: there is no session or token to renew.
 
 Controls: mining off/on ``/miner`` "Stop"/"Autostart"; reboot ``/reboot`` (delay 0); restart
 mining ``/softreboot``; fault light ``/identify`` (bool); power limit in W ``/perpetualtune/algo``
-``{"algo": "Power", "target": W}`` within the watts of the model's tune presets; pools ``/coin``
+``{"algo": "PowerTune", "target": W}`` within the watts of the model's tune presets, with the
+throttle settings (``min_throttle``, ``throttle_step``) the tuner runs with; pools ``/coin``
 with up to three stratum configs, sending back the coin and the unique-worker setting as read
 from ``/summary``.
 """
@@ -56,7 +56,8 @@ WEB_PORT = 80
 DEFAULT_USERNAME = "root"  # shown by the firmware; only the password is checked
 DEFAULT_PASSWORD = "letmein"  # noqa: S105 (the factory default, documented by the maker)
 POOL_SLOTS = 3
-POWER_ALGORITHM = "Power"
+POWER_ALGORITHM = "PowerTune"
+THROTTLE_SETTINGS = (("min_throttle", "Min Throttle Target"), ("throttle_step", "Throttle Step"))
 SOFTWARE_PREFIX = "PowerPlay-BMS v"
 MINING_STATES = ("mining", "tuning")
 STOPPED_STATES = ("idl", "stop", "shutdown")
@@ -198,7 +199,21 @@ def parse_pools(summary: Mapping[str, Any]) -> tuple[Pool, ...]:
     return tuple(pools)
 
 
-def parse_boards(summary: Mapping[str, Any], caps: EpicCapabilities) -> tuple[Board, ...]:
+def parse_chip_temps(reply: Any) -> dict[int, float]:
+    """``/temps``: per board ``Index``, the hottest of its chip sensors (inlet, outlet)."""
+    temps = {}
+    for item in _list(reply):
+        board = _obj(item)
+        index = as_int(board.get("Index"))
+        values = [temp for value in _list(board.get("Data")) if (temp := positive(as_float(value)))]
+        if index is not None and values:
+            temps[index] = max(values)
+    return temps
+
+
+def parse_boards(
+    summary: Mapping[str, Any], caps: EpicCapabilities, chip_temps: Mapping[int, float]
+) -> tuple[Board, ...]:
     """``HBs[]``: ``Hashrate`` is [MH/s, % of the ideal rate, error %]."""
     serials = caps.board_serials if len(caps.board_serials) == caps.max_boards else ()
     boards = []
@@ -216,6 +231,7 @@ def parse_boards(summary: Mapping[str, Any], caps: EpicCapabilities) -> tuple[Bo
                 index=index,
                 hashrate=hashrate,
                 expected_hashrate=round(ideal, 3) if ideal is not None else None,
+                chip_temp=chip_temps.get(index),
                 board_temp=positive(as_float(board.get("Temperature"))),
                 expected_chips=caps.chips_per_board,
                 serial=serials[index] if 0 <= index < len(serials) else None,
@@ -256,6 +272,19 @@ def parse_power_limit(summary: Mapping[str, Any]) -> float | None:
     return positive(as_float(_obj(summary.get("PresetInfo")).get("Target Power")))
 
 
+def throttle_settings(summary: Mapping[str, Any]) -> dict[str, int]:
+    """The running tuner's throttle settings, to send back with a new target."""
+    algorithms = _obj(_obj(summary.get("PerpetualTune")).get("Algorithm"))
+    for settings in algorithms.values():
+        stats = _obj(settings)
+        return {
+            key: value
+            for key, name in THROTTLE_SETTINGS
+            if (value := as_int(stats.get(name))) is not None
+        }
+    return {}
+
+
 def parse_errors(summary: Mapping[str, Any]) -> tuple[ReportedError, ...]:
     errors = []
     last = as_str(_obj(summary.get("Status")).get("Last Error"))
@@ -285,12 +314,15 @@ def capabilities_for(caps: EpicCapabilities | None) -> Capabilities:
     )
 
 
-def build_miner_data(summary_reply: Any, caps: EpicCapabilities, mac: str | None) -> MinerData:
-    """One ``/summary`` reply, with the facts read at connect → ``MinerData``."""
+def build_miner_data(
+    summary_reply: Any, caps: EpicCapabilities, mac: str | None, temps_reply: Any = None
+) -> MinerData:
+    """One poll's ``/summary`` and ``/temps``, with the facts read at connect → ``MinerData``."""
     summary = _reply(summary_reply, "summary")
     if "HBs" not in summary and "Session" not in summary:
         raise MinerProtocolError("The ePIC summary reply has neither HBs nor Session")
-    boards = parse_boards(summary, caps)
+    boards = parse_boards(summary, caps, parse_chip_temps(temps_reply))
+    chip_temps = [board.chip_temp for board in boards if board.chip_temp is not None]
     rates = [board.hashrate for board in boards if board.hashrate is not None]
     ideals = [board.expected_hashrate for board in boards if board.expected_hashrate is not None]
     temps = [board.board_temp for board in boards if board.board_temp is not None]
@@ -314,6 +346,8 @@ def build_miner_data(summary_reply: Any, caps: EpicCapabilities, mac: str | None
         power=round(power, 1) if power is not None else None,
         power_limit=parse_power_limit(summary),
         efficiency=efficiency(power, hashrate),
+        chip_temp_max=max(chip_temps) if chip_temps else None,
+        chip_temp_avg=round(sum(chip_temps) / len(chip_temps), 1) if chip_temps else None,
         board_temp_max=max(temps) if temps else None,
         frequency=round(sum(clocks) / len(clocks), 1) if clocks else None,
         fan_auto=("Auto" in fan_mode) if fan_mode else None,
@@ -341,9 +375,11 @@ async def confirm(probe: Probe) -> Identity | None:
     """ePIC when its API port answers ``/capabilities`` in ePIC's shape.
 
     The API is looked for on the RPC port (4028 unless given), then on the port asked about
-    (someone may have typed the API's own port).
+    (someone may have typed the API's own port). A port that answered the CGMiner ``version``
+    is a CGMiner socket, not ePIC's API: an HTTP request there would only wait for a reply.
     """
-    for port in dict.fromkeys((probe.rpc_port, probe.port)):
+    ports = [probe.port] if await probe.rpc_version is not None else [probe.rpc_port, probe.port]
+    for port in dict.fromkeys(ports):
         http = HttpTransport(probe.session, probe.host, port, timeout=probe.timeout)
         try:
             caps = await http.get_json("/capabilities")
@@ -406,13 +442,15 @@ class EpicMiner(Miner):
         async with self.lock:
             if self._caps is None:
                 await self._connect()
-            summary = await self.http.get_json("/summary")
+            summary, temps = await asyncio.gather(
+                self.http.get_json("/summary"), self.http.get_json("/temps")
+            )
             uptime = as_int(_obj(_obj(summary).get("Session")).get("Uptime"))
             if uptime is not None and self._last_uptime is not None and uptime < self._last_uptime:
                 await self._connect()  # it rebooted, maybe into a new release or password
             self._last_uptime = uptime
             assert self._caps is not None
-            return build_miner_data(summary, self._caps, self._mac)
+            return build_miner_data(summary, self._caps, self._mac, temps)
 
     async def _write(self, route: str, param: Any) -> None:
         """POST ``param`` with the password; a refusal raises with the firmware's reason."""
@@ -464,8 +502,10 @@ class EpicMiner(Miner):
                 raise MinerCommandError(
                     f"{watts:g} W is outside this miner's range of {limits.min:g}-{limits.max:g} W"
                 )
+            summary = _reply(await self.http.get_json("/summary"), "summary")
             await self._write(
-                "/perpetualtune/algo", {"algo": POWER_ALGORITHM, "target": round(watts)}
+                "/perpetualtune/algo",
+                {"algo": POWER_ALGORITHM, "target": round(watts), **throttle_settings(summary)},
             )
 
     async def set_pools(self, pools: Sequence[PoolConfig]) -> None:
