@@ -155,11 +155,11 @@ async def test_controls_change_the_state(sim: Simulator) -> None:
     assert (await get(miner, "/summary"))["Status"]["Operating State"] == "Mining"
     # power target through the tuner
     before = miner.state.power
-    reply = await post(miner, "/perpetualtune/algo", {"algo": "Power", "target": 2200})
+    reply = await post(miner, "/perpetualtune/algo", {"algo": "PowerTune", "target": 2200})
     assert reply["result"] is True
     assert miner.state.power < before * 0.8
     summary = await get(miner, "/summary")
-    assert summary["PerpetualTune"]["Algorithm"]["Power"]["Target"] == 2200
+    assert summary["PerpetualTune"]["Algorithm"]["PowerTune"]["Target"] == 2200
     assert summary["PresetInfo"]["Target Power"] == 2200
     reply = await post(miner, "/perpetualtune/algo", {"algo": "VoltageOptimizer", "target": 100})
     assert reply["result"] is True

@@ -78,7 +78,7 @@ class MinerEntity(CoordinatorEntity[MinerCoordinator]):
             sw_version=data.firmware_version,
             hw_version=data.board_version,
             serial_number=data.serial,
-            configuration_url=configuration_url(miner.host, miner.port),
+            configuration_url=configuration_url(miner.host, miner.web_port),
         )
 
     async def _async_command(self, command: Awaitable[None], *, refresh: bool = True) -> None:

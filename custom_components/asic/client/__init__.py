@@ -18,9 +18,11 @@ from .errors import (
     MinerUnsupportedError,
 )
 from .families.antminer import AntminerMiner
+from .families.auradine import AuradineMiner
 from .families.avalon import AvalonMiner
 from .families.axeos import AxeOSMiner
 from .families.braiins import BraiinsMiner
+from .families.epic import EpicMiner
 from .families.goldshell import GoldshellMiner
 from .families.iceriver import IceRiverMiner
 from .families.innosilicon import InnosiliconMiner
@@ -55,6 +57,8 @@ MINER_CLASSES: dict[Family, type[Miner]] = {
     Family.GOLDSHELL: GoldshellMiner,
     Family.ICERIVER: IceRiverMiner,
     Family.INNOSILICON: InnosiliconMiner,
+    Family.EPIC: EpicMiner,
+    Family.AURADINE: AuradineMiner,
 }
 
 

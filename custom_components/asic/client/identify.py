@@ -29,8 +29,10 @@ from .errors import (
 )
 from .families import (
     antminer,
+    auradine,
     avalon,
     braiins,
+    epic,
     goldshell,
     iceriver,
     innosilicon,
@@ -158,6 +160,8 @@ WEB_FAMILIES: tuple[tuple[Family, Callable[[WebPage], bool], Confirm], ...] = (
     (Family.GOLDSHELL, goldshell.page_matches, goldshell.confirm),
     (Family.ICERIVER, iceriver.page_matches, iceriver.confirm),
     (Family.INNOSILICON, innosilicon.page_matches, innosilicon.confirm),
+    (Family.EPIC, epic.page_matches, epic.confirm),
+    (Family.AURADINE, auradine.page_matches, auradine.confirm),
 )
 
 # Families whose root page can be bare; tried in turn when no signature matched.
@@ -171,6 +175,8 @@ FALLBACK_CONFIRMS: tuple[Confirm, ...] = (
     vnish.confirm,
     goldshell.confirm,
     innosilicon.confirm,
+    auradine.confirm,
+    epic.confirm,
 )
 
 

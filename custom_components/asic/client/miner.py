@@ -90,6 +90,12 @@ class Miner(ABC):
         return f"{type(self).__name__}({self.host}:{self.port})"
 
     @property
+    def web_port(self) -> int:
+        """Where the miner's own web interface is (families whose API has a port of its own
+        serve their pages elsewhere)."""
+        return self.port
+
+    @property
     @abstractmethod
     def capabilities(self) -> Capabilities:
         """What this miner lets us control (known after the first read)."""

@@ -45,7 +45,8 @@ FAN_SLOTS = 12
 UPLOAD_CHUNK = 64 * 1024
 SPOOL_LIMIT = 8 * 1024 * 1024  # uploads beyond this go to a temporary file
 TH_ALGORITHMS = ("VoltageOptimizer", "BoardTune", "ChipTune")
-ALGORITHMS = (*TH_ALGORITHMS, "Power")
+POWER_ALGORITHM = "PowerTune"  # the watts target (asic-rs's ePIC PowerPlay client)
+ALGORITHMS = (*TH_ALGORITHMS, POWER_ALGORITHM)
 SWU_VERSION = re.compile(r"(\d+\.\d+\.\d+)")
 OK = {"result": True, "error": None}
 Writer = Callable[[web.BaseRequest, Any], Awaitable[web.StreamResponse]]
@@ -88,7 +89,7 @@ class EpicPhysics(Physics):
         self.model = model
         self.mining = True
         self.algorithm = "VoltageOptimizer"
-        self.target = model.default_terahash  # TH/s, or W for "Power"
+        self.target = model.default_terahash  # TH/s, or W for PowerTune
         self.tuning = True
         self.fan_manual: int | None = None
         self.target_temp = 60
@@ -105,7 +106,7 @@ class EpicPhysics(Physics):
         if not self.tuning:
             terahash = float(self.model.default_terahash)
             return terahash, _interpolate(by_hashrate, terahash)
-        if self.algorithm == "Power":
+        if self.algorithm == POWER_ALGORITHM:
             by_power = [(float(p.watts), p.terahash) for p in self.model.presets]
             watts = max(float(self.target), by_power[0][0])
             watts = min(watts, by_power[-1][0])
@@ -452,7 +453,7 @@ class EpicMiner(SimulatedMiner):
             "Target": int(physics.target),
             "Throttle Step": 5,
             "Throttle Target": None,
-            "Unit": "W" if physics.algorithm == "Power" else "TH/s",
+            "Unit": "W" if physics.algorithm == POWER_ALGORITHM else "TH/s",
         }
 
     def _unique_suffix(self) -> str:
