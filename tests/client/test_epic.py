@@ -648,5 +648,5 @@ async def test_cli_identify_and_read(
     assert shown["capabilities"]["power_limit"] == {"min": 1700, "max": 4400, "step": 1}
     code = await asyncio.to_thread(main, ["read", f"{miner.host}:{api}", "--family", "epic"])
     captured = capsys.readouterr()
-    assert code == 1
+    assert code == 4  # the CLI's exit code for a refused login
     assert "refused the password" in captured.err
