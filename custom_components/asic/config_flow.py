@@ -222,6 +222,11 @@ class AsicConfigFlow(ConfigFlow, domain=DOMAIN):
             for key, value in entry.data.items()
             if key not in (CONF_HOST, CONF_PORT, CONF_RPC_PORT)
         }
+        rpc_port = entry.data.get(CONF_RPC_PORT)
+        if self.source != SOURCE_USER and rpc_port is not None and CONF_RPC_PORT not in address:
+            # Discovery tells where the miner is, not where its RPC is forwarded to: an RPC
+            # port the user typed stays (a discovery probe only ever tries the default).
+            address = {**address, CONF_RPC_PORT: rpc_port}
         changed = self.hass.config_entries.async_update_entry(entry, data={**data, **address})
         # An entry waiting to retry is reloaded even if unchanged: its miner was just seen.
         if (changed and entry.state is ConfigEntryState.LOADED) or (
