@@ -12,6 +12,8 @@ from homeassistant.const import ATTR_ENTITY_ID, CONF_HOST, CONF_PASSWORD, CONF_U
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.asic.const import CONF_FIRMWARE_FEED, CONF_RPC_PORT, DOMAIN
 from tests.simulator import SimulatedMiner
@@ -76,6 +78,14 @@ async def call(hass: HomeAssistant, domain: str, service: str, entity_id: str, *
     await hass.services.async_call(
         domain, service, {ATTR_ENTITY_ID: entity_id, **data}, blocking=True
     )
+
+
+async def next_poll(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Let the poll interval pass: the coordinator polls on its own schedule."""
+    interval = entry.runtime_data.coordinator.update_interval
+    assert interval is not None
+    async_fire_time_changed(hass, dt_util.utcnow() + interval)
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def refresh(hass: HomeAssistant, entry: ConfigEntry) -> None:

@@ -39,7 +39,7 @@ from custom_components.asic.const import DOMAIN, SERVICE_SET_POOLS
 from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 
-from .family_flow import add_through_flow, attribute_of, call, refresh, sim, state_of
+from .family_flow import add_through_flow, attribute_of, call, next_poll, refresh, sim, state_of
 from .test_sensor import pin_readings
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -253,13 +253,14 @@ async def test_offline_then_back(
     nano: SimulatedMiner,
     nano_entry: ConfigEntry,
 ) -> None:
+    """Unplugged: unavailable at the next scheduled poll, back at the first one after."""
     entity_ids = [
         item.entity_id
         for item in er.async_entries_for_config_entry(entity_registry, nano_entry.entry_id)
     ]
     nano.set_fault(Fault.OFFLINE)
-    await refresh(hass, nano_entry)
+    await next_poll(hass, nano_entry)
     assert {state_of(hass, entity_id) for entity_id in entity_ids} == {STATE_UNAVAILABLE}
     nano.clear_fault()
-    await refresh(hass, nano_entry)
+    await next_poll(hass, nano_entry)
     assert STATE_UNAVAILABLE not in {state_of(hass, entity_id) for entity_id in entity_ids}

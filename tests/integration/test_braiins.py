@@ -54,6 +54,7 @@ from .family_flow import (
     add_through_flow,
     attribute_of,
     call,
+    next_poll,
     refresh,
     sim,
     state_of,
@@ -367,13 +368,14 @@ async def test_offline_then_back(
     bos: SimulatedMiner,
     bos_entry: ConfigEntry,
 ) -> None:
+    """Unplugged: unavailable at the next scheduled poll, back at the first one after."""
     entity_ids = [
         item.entity_id
         for item in er.async_entries_for_config_entry(entity_registry, bos_entry.entry_id)
     ]
     bos.set_fault(Fault.OFFLINE)
-    await refresh(hass, bos_entry)
+    await next_poll(hass, bos_entry)
     assert {state_of(hass, entity_id) for entity_id in entity_ids} == {STATE_UNAVAILABLE}
     bos.clear_fault()
-    await refresh(hass, bos_entry)
+    await next_poll(hass, bos_entry)
     assert STATE_UNAVAILABLE not in {state_of(hass, entity_id) for entity_id in entity_ids}

@@ -41,7 +41,7 @@ from custom_components.asic.const import DOMAIN, SERVICE_SET_POOLS
 from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 
-from .family_flow import add_through_flow, attribute_of, call, refresh, sim, state_of
+from .family_flow import add_through_flow, attribute_of, call, next_poll, refresh, sim, state_of
 from .test_sensor import pin_readings
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -258,13 +258,14 @@ async def test_offline_then_back(
     lux: SimulatedMiner,
     lux_entry: ConfigEntry,
 ) -> None:
+    """Unplugged: unavailable at the next scheduled poll, back at the first one after."""
     entity_ids = [
         item.entity_id
         for item in er.async_entries_for_config_entry(entity_registry, lux_entry.entry_id)
     ]
     lux.set_fault(Fault.OFFLINE)
-    await refresh(hass, lux_entry)
+    await next_poll(hass, lux_entry)
     assert {state_of(hass, entity_id) for entity_id in entity_ids} == {STATE_UNAVAILABLE}
     lux.clear_fault()
-    await refresh(hass, lux_entry)
+    await next_poll(hass, lux_entry)
     assert STATE_UNAVAILABLE not in {state_of(hass, entity_id) for entity_id in entity_ids}

@@ -50,7 +50,7 @@ from custom_components.asic.issues import controls_locked_issue_id
 from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 
-from .family_flow import add_through_flow, attribute_of, call, refresh, sim, state_of
+from .family_flow import add_through_flow, attribute_of, call, next_poll, refresh, sim, state_of
 from .test_sensor import pin_readings
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -339,15 +339,16 @@ async def test_offline_then_back(
     miner: SimulatedMiner,
     entry: ConfigEntry,
 ) -> None:
+    """Unplugged: unavailable at the next scheduled poll, back at the first one after."""
     entity_ids = [
         item.entity_id
         for item in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     ]
     miner.set_fault(Fault.OFFLINE)
-    await refresh(hass, entry)
+    await next_poll(hass, entry)
     assert {state_of(hass, entity_id) for entity_id in entity_ids} == {STATE_UNAVAILABLE}
     miner.clear_fault()
-    await refresh(hass, entry)
+    await next_poll(hass, entry)
     assert STATE_UNAVAILABLE not in {state_of(hass, entity_id) for entity_id in entity_ids}
 
 
