@@ -240,7 +240,8 @@ class AsicConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Read the miner, then create its entry (or update the known one)."""
         miner, data = await self._async_read(identity, credentials)
-        mac = data.mac or identity.mac
+        # Discovery by DHCP has told the MAC of a miner whose API does not (Braiins OS RPC).
+        mac = data.mac or identity.mac or self.unique_id
         if not mac:
             return self.async_abort(reason="no_mac")
         await self.async_set_unique_id(format_mac(mac), raise_on_progress=False)

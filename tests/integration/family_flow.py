@@ -75,6 +75,8 @@ def attribute_of(hass: HomeAssistant, entity_id: str, name: str) -> Any:
 
 
 async def call(hass: HomeAssistant, domain: str, service: str, entity_id: str, **data: Any) -> None:
+    # A service call names entities that may not exist without complaint: make sure it does.
+    assert hass.states.get(entity_id) is not None, f"{entity_id} does not exist"
     await hass.services.async_call(
         domain, service, {ATTR_ENTITY_ID: entity_id, **data}, blocking=True
     )

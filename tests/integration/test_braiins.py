@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 import dataclasses
+import importlib
 from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -16,6 +17,7 @@ from homeassistant.components.number.const import (
 )
 from homeassistant.components.switch.const import DOMAIN as SWITCH_DOMAIN
 from homeassistant.config_entries import (
+    SOURCE_DHCP,
     SOURCE_REAUTH,
     SOURCE_USER,
     ConfigEntry,
@@ -39,12 +41,20 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.asic.const import CONF_FAMILY, CONF_RPC_PORT, DOMAIN, SERVICE_SET_POOLS
+from custom_components.asic import config_flow
+from custom_components.asic.const import (
+    CONF_FAMILY,
+    CONF_FIRMWARE_FEED,
+    CONF_RPC_PORT,
+    DOMAIN,
+    SERVICE_SET_POOLS,
+)
 from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 from tests.simulator.families.braiins import BraiinsMiner as SimulatedBraiins
@@ -59,9 +69,12 @@ from .family_flow import (
     sim,
     state_of,
 )
-from .test_sensor import pin_readings, set_up
+from .test_sensor import pin_readings
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+# The module, not the function of the same name that the client package exports.
+identify_module = importlib.import_module("custom_components.asic.client.identify")
 
 FROZEN_NOW = dt_util.parse_datetime("2026-01-15T12:00:00+00:00")
 PASSWORD = "bos-pass"
@@ -78,7 +91,6 @@ RPC_SPEC = MinerSpec(
     model="Antminer S19 XP",
     firmware="24.09",
     mac="02:B0:5A:00:00:02",
-    hostname="bos-rpc",
 )
 
 
@@ -109,23 +121,35 @@ async def bos_entry(hass: HomeAssistant, bos: SimulatedMiner) -> ConfigEntry:
     return await add_through_flow(hass, bos, username="root", password=PASSWORD)
 
 
-def rpc_only_entry(miner: SimulatedMiner) -> MockConfigEntry:
-    """The entry a DHCP discovery creates for an RPC-only Braiins OS (DHCP gives the MAC).
+async def add_rpc_only_through_dhcp(
+    hass: HomeAssistant, miner: SimulatedMiner, monkeypatch: pytest.MonkeyPatch
+) -> ConfigEntry:
+    """An RPC-only Braiins OS tells its MAC on no API the client reads: DHCP tells it.
 
-    The user flow cannot add it: this release tells its MAC address on no API the client
-    reads, and DHCP discovery probes the RPC on 4028, where no simulated miner may listen.
+    DHCP gives only the address, so discovery probes the family's usual ports; here they are
+    pointed at the simulator's free ones (its web page and its RPC).
     """
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="bos-rpc",
-        unique_id=format_mac(miner.mac),
-        data={
-            CONF_HOST: miner.host,
-            CONF_PORT: miner.port,
-            CONF_RPC_PORT: miner.ports["rpc"],
-            CONF_FAMILY: "braiins",
-        },
+    assert await async_setup_component(
+        hass, DOMAIN, {DOMAIN: {CONF_FIRMWARE_FEED: UNREACHABLE_FEED}}
     )
+    monkeypatch.setattr(config_flow, "DHCP_PROBE_PORT", miner.port)
+    monkeypatch.setattr(identify_module, "DEFAULT_RPC_PORT", miner.ports["rpc"])
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_DHCP},
+        data=DhcpServiceInfo(
+            ip=miner.host, hostname="bos-rpc", macaddress=miner.mac.replace(":", "").lower()
+        ),
+    )
+    assert result["step_id"] == "discovery_confirm"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["step_id"] == "credentials"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    await hass.async_block_till_done()
+    entry: ConfigEntry = result["result"]
+    assert entry.state is ConfigEntryState.LOADED
+    return entry
 
 
 # --- set-up and entities --------------------------------------------------------------------
@@ -193,9 +217,8 @@ async def test_braiins_rpc_entities(
 ) -> None:
     miner = await simulator.start(RPC_SPEC)
     pin_readings(miner, monkeypatch)
-    entry = rpc_only_entry(miner)
     with patch("custom_components.asic.PLATFORMS", [platform]):
-        await set_up(hass, entry, UNREACHABLE_FEED)
+        entry = await add_rpc_only_through_dhcp(hass, miner, monkeypatch)
     await snapshot_entities(hass, entity_registry, snapshot, entry.entry_id)
 
 
@@ -204,12 +227,13 @@ async def test_braiins_rpc_has_no_entities_of(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
     simulator: Simulator,
+    monkeypatch: pytest.MonkeyPatch,
     platform: Platform,
 ) -> None:
     """The RPC of older releases has no power target, LED, reboot or modes."""
-    entry = rpc_only_entry(await simulator.start(RPC_SPEC))
+    miner = await simulator.start(RPC_SPEC)
     with patch("custom_components.asic.PLATFORMS", [platform]):
-        await set_up(hass, entry, UNREACHABLE_FEED)
+        entry = await add_rpc_only_through_dhcp(hass, miner, monkeypatch)
     assert er.async_entries_for_config_entry(entity_registry, entry.entry_id) == []
 
 
@@ -228,17 +252,33 @@ async def test_mining_switch_rest(
     assert state_of(hass, "switch.bos_mining") == STATE_ON
 
 
-async def test_mining_switch_rpc(hass: HomeAssistant, simulator: Simulator) -> None:
+async def test_dhcp_adds_rpc_only_release(
+    hass: HomeAssistant, simulator: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The MAC comes from DHCP; the RPC port found is stored; the entry reads the miner."""
     miner = await simulator.start(RPC_SPEC)
-    entry = rpc_only_entry(miner)
-    await set_up(hass, entry, UNREACHABLE_FEED)
-    assert entry.state is ConfigEntryState.LOADED
-    await call(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, "switch.bos_rpc_mining")
+    entry = await add_rpc_only_through_dhcp(hass, miner, monkeypatch)
+    assert entry.unique_id == format_mac(miner.mac)
+    assert entry.data == {
+        CONF_HOST: miner.host,
+        CONF_PORT: miner.port,
+        CONF_RPC_PORT: miner.ports["rpc"],
+        CONF_FAMILY: "braiins",
+    }
+    assert float(state_of(hass, "sensor.antminer_s19_xp_hashrate")) > 0
+
+
+async def test_mining_switch_rpc(
+    hass: HomeAssistant, simulator: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    miner = await simulator.start(RPC_SPEC)
+    await add_rpc_only_through_dhcp(hass, miner, monkeypatch)
+    await call(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, "switch.antminer_s19_xp_mining")
     assert sim(miner, "tuned").sleeping is True
-    assert state_of(hass, "switch.bos_rpc_mining") == STATE_OFF
-    await call(hass, SWITCH_DOMAIN, SERVICE_TURN_ON, "switch.bos_rpc_mining")
+    assert state_of(hass, "switch.antminer_s19_xp_mining") == STATE_OFF
+    await call(hass, SWITCH_DOMAIN, SERVICE_TURN_ON, "switch.antminer_s19_xp_mining")
     assert sim(miner, "tuned").sleeping is False
-    assert state_of(hass, "switch.bos_rpc_mining") == STATE_ON
+    assert state_of(hass, "switch.antminer_s19_xp_mining") == STATE_ON
 
 
 async def test_power_limit_number(
