@@ -29,6 +29,7 @@ from .const import (
 )
 from .coordinator import AsicConfigEntry, AsicRuntime, MinerCoordinator
 from .firmware import DATA_FIRMWARE, FirmwareCatalogs
+from .issues import async_clear_controls_locked
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
@@ -113,3 +114,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: AsicConfigEntry) -> bool
 async def async_unload_entry(hass: HomeAssistant, entry: AsicConfigEntry) -> bool:
     """Remove a miner's entities; nothing else holds the miner."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: AsicConfigEntry) -> None:
+    """A removed miner leaves no repair issue behind."""
+    async_clear_controls_locked(hass, entry)

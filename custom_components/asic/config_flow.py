@@ -278,6 +278,11 @@ class AsicConfigFlow(ConfigFlow, domain=DOMAIN):
             for key, value in entry.data.items()
             if key not in (CONF_HOST, CONF_PORT, CONF_RPC_PORT)
         }
+        rpc_port = entry.data.get(CONF_RPC_PORT)
+        if self.source != SOURCE_USER and rpc_port is not None and CONF_RPC_PORT not in address:
+            # Discovery tells where the miner is, not where its RPC is forwarded to: an RPC
+            # port the user typed stays (a discovery probe only ever tries the default).
+            address = {**address, CONF_RPC_PORT: rpc_port}
         changed = self.hass.config_entries.async_update_entry(entry, data={**data, **address})
         # An entry waiting to retry is reloaded even if unchanged: its miner was just seen.
         if (changed and entry.state is ConfigEntryState.LOADED) or (
@@ -291,7 +296,8 @@ class AsicConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Read the miner, then create its entry (or update the known one)."""
         miner, data = await self._async_read(identity, credentials)
-        mac = data.mac or identity.mac
+        # Discovery by DHCP has told the MAC of a miner whose API does not (Braiins OS RPC).
+        mac = data.mac or identity.mac or self.unique_id
         if not mac:
             return self.async_abort(reason="no_mac")
         await self.async_set_unique_id(format_mac(mac), raise_on_progress=False)

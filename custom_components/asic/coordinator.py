@@ -20,8 +20,10 @@ from .client import (
     MinerConnectionError,
     MinerData,
     MinerError,
+    MinerLockedError,
 )
 from .const import CREDENTIAL_FAMILIES, DOMAIN, LOGGER
+from .issues import async_clear_controls_locked, async_report_controls_locked
 
 if TYPE_CHECKING:
     from .firmware import FirmwareCatalog
@@ -82,6 +84,8 @@ class MinerCoordinator(DataUpdateCoordinator[MinerData]):
         )
         self.miner = miner
         self._pauses = 0
+        # Whether the last poll was refused by a locked control API (its repair issue is open).
+        self._poll_locked = False
 
     @property
     def is_paused(self) -> bool:
@@ -111,7 +115,16 @@ class MinerCoordinator(DataUpdateCoordinator[MinerData]):
         if self.is_paused and self.data is not None:
             return self.data
         try:
-            return await self.miner.read()
+            data = await self.miner.read()
+        except MinerLockedError as err:
+            # Not a wrong password: a new login cannot help, the user must unlock the miner.
+            self._poll_locked = True
+            async_report_controls_locked(self.hass, self.config_entry, self.miner.host)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="controls_locked",
+                translation_placeholders={"host": self.miner.host},
+            ) from err
         except MinerAuthError as err:
             if self.miner.family not in CREDENTIAL_FAMILIES:
                 # No login exists to fix this (AxeOS refuses hosts outside private ranges):
@@ -138,3 +151,7 @@ class MinerCoordinator(DataUpdateCoordinator[MinerData]):
                 translation_key="bad_reply",
                 translation_placeholders={"host": self.miner.host, "error": str(err)},
             ) from err
+        if self._poll_locked:
+            self._poll_locked = False
+            async_clear_controls_locked(self.hass, self.config_entry)
+        return data

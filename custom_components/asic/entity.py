@@ -15,13 +15,16 @@ from .client import (
     MinerCommandError,
     MinerConnectionError,
     MinerError,
+    MinerLockedError,
     MinerUnsupportedError,
 )
-from .const import DOMAIN, manufacturer_for
+from .const import CREDENTIAL_FAMILIES, DOMAIN, manufacturer_for
 from .coordinator import MinerCoordinator
+from .issues import async_clear_controls_locked, async_report_controls_locked
 
 # Which translated message a failed command shows, by the client's error.
 _COMMAND_ERRORS: tuple[tuple[type[MinerError], str], ...] = (
+    (MinerLockedError, "command_locked"),  # a MinerAuthError: checked before it
     (MinerCommandError, "command_refused"),
     (MinerUnsupportedError, "command_unsupported"),
     (MinerConnectionError, "command_unreachable"),
@@ -36,16 +39,24 @@ async def async_miner_command(
     """Run a command; say why in the user's language when the miner refuses it.
 
     Afterwards the miner is polled so entities show what it really did (no optimistic state).
+    A locked control API opens a repair issue that the next accepted command closes; a refused
+    login starts the reauth flow (some firmwares check the password only on writes).
     """
+    hass, entry = coordinator.hass, coordinator.config_entry
     try:
         await command
     except MinerError as err:
+        if isinstance(err, MinerLockedError):
+            async_report_controls_locked(hass, entry, coordinator.miner.host)
+        elif isinstance(err, MinerAuthError) and coordinator.miner.family in CREDENTIAL_FAMILIES:
+            entry.async_start_reauth(hass)
         key = next(key for kind, key in _COMMAND_ERRORS if isinstance(err, kind))
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key=key,
             translation_placeholders={"host": coordinator.miner.host, "error": str(err)},
         ) from err
+    async_clear_controls_locked(hass, entry)
     if refresh:
         await coordinator.async_refresh()
 

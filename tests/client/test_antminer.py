@@ -464,6 +464,30 @@ async def test_reboot(simulator: Simulator, session: aiohttp.ClientSession) -> N
     await miner.wait_until_up()
 
 
+@pytest.mark.parametrize("model", ["Antminer S21", "Antminer S9"])
+async def test_restart_mining_sends_the_configuration_back(
+    simulator: Simulator, session: aiohttp.ClientSession, model: str
+) -> None:
+    """The firmware restarts its mining program after each configuration write; nothing changes."""
+    miner = await start(simulator, model)
+    client = client_of(miner, session)
+    await client.set_pools([PoolConfig("stratum+tcp://kept.example:3333", "kept.1", "pw")])
+    miner.conf["fan_pwm"] = 70  # type: ignore[attr-defined]
+    miner.conf["fan_ctrl"] = True  # type: ignore[attr-defined]
+    if model == "Antminer S21":
+        await client.set_power_mode("low")
+    conf_before = dict(miner.conf)  # type: ignore[attr-defined]
+    mode_before = miner.work_mode  # type: ignore[attr-defined]
+    restarts = miner.miner_restarts  # type: ignore[attr-defined]
+
+    await client.restart_mining()
+
+    assert miner.miner_restarts == restarts + 1  # type: ignore[attr-defined]
+    assert miner.conf == conf_before  # type: ignore[attr-defined]
+    assert miner.work_mode == mode_before  # type: ignore[attr-defined]
+    assert client.capabilities.restart_mining
+
+
 async def test_old_firmware_controls(simulator: Simulator, session: aiohttp.ClientSession) -> None:
     miner = await start(simulator, "Antminer S9")
     client = client_of(miner, session)
@@ -594,7 +618,7 @@ async def test_old_firmware_odd_answers(
         }
     )
     client = create_miner("antminer", "127.0.0.1", session, port=port, timeout=5)
-    with pytest.raises(MinerCommandError, match="did not take the pools: error"):
+    with pytest.raises(MinerCommandError, match="did not take the configuration: error"):
         await client.set_pools([PoolConfig("stratum+tcp://x:1", "u")])
     with pytest.raises(MinerCommandError, match="did not stop blinking"):
         await client.set_fault_light(False)

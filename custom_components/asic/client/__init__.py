@@ -14,6 +14,7 @@ from .errors import (
     MinerConnectionError,
     MinerError,
     MinerFirmwareError,
+    MinerLockedError,
     MinerProtocolError,
     MinerUnsupportedError,
 )
@@ -147,6 +148,7 @@ __all__ = [
     "MinerData",
     "MinerError",
     "MinerFirmwareError",
+    "MinerLockedError",
     "MinerProtocolError",
     "MinerUnsupportedError",
     "NotAMiner",

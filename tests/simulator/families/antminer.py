@@ -229,6 +229,7 @@ class AntminerMiner(SimulatedMiner):
         self.compile_time = spec.firmware or model.compile_time
         self.filesystem_version = spec.firmware or model.filesystem_version
         self.conf: dict[str, Any] = self.default_conf(mac)
+        self.miner_restarts = 0  # the mining program restarts after every configuration write
         self.last_upload: dict[str, Any] | None = None
         return MinerState(
             mac=mac,
@@ -686,7 +687,7 @@ class AntminerMiner(SimulatedMiner):
             "fan_pwm": _percent(body.get("bitmain-fan-pwm", 100)),
             "freq_level": _percent(body.get("freq-level", 100)),
         }
-        self.tick()
+        self._restart_mining_program()
         return _json({"stats": "success", "code": "M000", "msg": "OK!"})
 
     def _set_conf_form(self, raw: bytes) -> web.Response:
@@ -709,8 +710,13 @@ class AntminerMiner(SimulatedMiner):
             "fan_pwm": _percent(fields.get("_ant_fan_customize_value") or 100),
             "freq_level": 100,
         }
-        self.tick()
+        self._restart_mining_program()
         return web.Response(text="ok", content_type="text/html")
+
+    def _restart_mining_program(self) -> None:
+        """The firmware's script restarts BMMiner after writing a configuration."""
+        self.tick()
+        self.miner_restarts += 1
 
     async def cgi_blink(self, request: web.BaseRequest) -> web.Response:
         raw = (await request.read()).decode("utf-8", "replace")

@@ -21,8 +21,9 @@ Requests:
 
 Controls go through what the firmware's own web page does. ``set_miner_conf.cgi`` replaces the
 whole configuration, so every write is a read-modify-write of ``get_miner_conf.cgi``: a mode
-change sends the pools back, a pool change sends the mode back. Stock firmware has no power
-target: sleep mode is how mining stops.
+change sends the pools back, a pool change sends the mode back. The firmware restarts its
+mining program after every configuration it takes; restart mining sends the current one back.
+Stock firmware has no power target: sleep mode is how mining stops.
 """
 
 from __future__ import annotations
@@ -126,6 +127,7 @@ def capabilities_for(flavour: str) -> Capabilities:
         mining_switch=modern,
         fault_light=True,
         reboot=True,
+        restart_mining=True,
         pools=True,
         power_modes=tuple(POWER_MODES) if modern else (),
     )
@@ -609,24 +611,42 @@ class AntminerMiner(RpcMiner):
             conf = await self._read_conf()
             if flavour == MODERN:
                 await self._write_conf(conf, pools=slots)
-                return
-            fields = {
-                "_ant_fan_customize_switch": "true"
-                if as_bool(conf.get("bitmain-fan-ctrl"))
-                else "false",
-                "_ant_fan_customize_value": as_str(conf.get("bitmain-fan-pwm")) or "100",
-                "_ant_freq": as_str(conf.get("bitmain-freq")) or "",
-                "_ant_voltage": as_str(conf.get("bitmain-voltage")) or "",
+            else:
+                await self._write_old_conf(conf, slots)
+
+    async def _write_old_conf(self, conf: Mapping[str, Any], pools: list[dict[str, str]]) -> None:
+        """The old web form's ``set_miner_conf.cgi``: what ``conf`` holds, with ``pools``."""
+        fields = {
+            "_ant_fan_customize_switch": "true"
+            if as_bool(conf.get("bitmain-fan-ctrl"))
+            else "false",
+            "_ant_fan_customize_value": as_str(conf.get("bitmain-fan-pwm")) or "100",
+            "_ant_freq": as_str(conf.get("bitmain-freq")) or "",
+            "_ant_voltage": as_str(conf.get("bitmain-voltage")) or "",
+        }
+        for number, slot in enumerate(pools, start=1):
+            fields |= {
+                f"_ant_pool{number}url": slot["url"],
+                f"_ant_pool{number}user": slot["user"],
+                f"_ant_pool{number}pw": slot["pass"],
             }
-            for number, slot in enumerate(slots, start=1):
-                fields |= {
-                    f"_ant_pool{number}url": slot["url"],
-                    f"_ant_pool{number}user": slot["user"],
-                    f"_ant_pool{number}pw": slot["pass"],
-                }
-            reply = await self._post_form(SET_CONF, fields)
-            if reply != "ok":
-                raise MinerCommandError(f"{self.host} did not take the pools: {str(reply)[:100]}")
+        reply = await self._post_form(SET_CONF, fields)
+        if reply != "ok":
+            raise MinerCommandError(
+                f"{self.host} did not take the configuration: {str(reply)[:100]}"
+            )
+
+    async def restart_mining(self) -> None:
+        """Send the configuration back unchanged: the firmware restarts its mining program
+        after every ``set_miner_conf.cgi`` (its own page's "Save & Apply" does the same).
+        The RPC ``restart`` command would be simpler, but stock firmware denies it."""
+        async with self.lock:
+            flavour = await self._ensure_connected()
+            conf = await self._read_conf()
+            if flavour == MODERN:
+                await self._write_conf(conf, pools=_conf_pools(conf))
+            else:
+                await self._write_old_conf(conf, _conf_pools(conf))
 
     async def set_fault_light(self, on: bool) -> None:
         async with self.lock:
