@@ -21,7 +21,12 @@ from .families.antminer import AntminerMiner
 from .families.avalon import AvalonMiner
 from .families.axeos import AxeOSMiner
 from .families.braiins import BraiinsMiner
+from .families.elphapex import ElphapexMiner
+from .families.hammer import HammerMiner
+from .families.hiveon import HiveonMiner
 from .families.luxos import LuxOSMiner
+from .families.marafw import MaraMiner
+from .families.volcminer import VolcMinerMiner
 from .families.whatsminer import WhatsminerMiner
 from .identify import identify
 from .miner import Credentials, FirmwarePart, Miner, ProgressCallback
@@ -46,6 +51,11 @@ MINER_CLASSES: dict[Family, type[Miner]] = {
     Family.AVALON: AvalonMiner,
     Family.WHATSMINER: WhatsminerMiner,
     Family.LUXOS: LuxOSMiner,
+    Family.HIVEON: HiveonMiner,
+    Family.MARAFW: MaraMiner,
+    Family.ELPHAPEX: ElphapexMiner,
+    Family.HAMMER: HammerMiner,
+    Family.VOLCMINER: VolcMinerMiner,
 }
 
 

@@ -27,7 +27,18 @@ from .errors import (
     MinerProtocolError,
     MinerUnsupportedError,
 )
-from .families import antminer, avalon, braiins, luxos, whatsminer
+from .families import (
+    antminer,
+    avalon,
+    braiins,
+    elphapex,
+    hammer,
+    hiveon,
+    luxos,
+    marafw,
+    volcminer,
+    whatsminer,
+)
 from .families.axeos import is_axeos_info, model_name
 from .miner import Credentials
 from .models import Family, Identity
@@ -140,6 +151,11 @@ async def _confirm_antminer(probe: Probe) -> Identity | None:
 WEB_FAMILIES: tuple[tuple[Family, Callable[[WebPage], bool], Confirm], ...] = (
     (Family.AXEOS, lambda page: "axeos" in page.body.lower(), _confirm_axeos),
     (Family.ANTMINER, _antminer_realm, _confirm_antminer),
+    (Family.HIVEON, _antminer_realm, hiveon.confirm),
+    (Family.MARAFW, _antminer_realm, marafw.confirm),
+    (Family.ELPHAPEX, elphapex.page_matches, elphapex.confirm),
+    (Family.HAMMER, hammer.is_blackminer_page, hammer.confirm),
+    (Family.VOLCMINER, hammer.is_blackminer_page, volcminer.confirm),
     (Family.BRAIINS, lambda page: braiins.is_braiins_page(page.body), braiins.confirm),
     (Family.AVALON, avalon.page_matches, avalon.confirm),
     (Family.WHATSMINER, whatsminer.page_matches, whatsminer.confirm),
@@ -150,6 +166,7 @@ WEB_FAMILIES: tuple[tuple[Family, Callable[[WebPage], bool], Confirm], ...] = (
 FALLBACK_CONFIRMS: tuple[Confirm, ...] = (
     _confirm_axeos,
     _confirm_antminer,
+    hiveon.confirm,
     avalon.confirm,
     braiins.confirm,
     whatsminer.confirm,
