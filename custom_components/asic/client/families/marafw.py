@@ -236,8 +236,6 @@ async def confirm(probe: Probe) -> Identity | None:
     """MaraFW when the RPC names kaonsu or its REST API answers; facts from ``overview``."""
     version = await probe.rpc_version
     by_rpc = version is not None and MARKER in json.dumps(version).upper()
-    if probe.web_down:
-        return None
     http = antminer.probe_http(probe)
     try:
         info = parse_overview(await http.get_json(API + "overview"))
