@@ -32,7 +32,7 @@ from custom_components.asic.client.families import antminer, elphapex, hiveon, m
 from custom_components.asic.client.families.antminer import AntminerMiner
 from custom_components.asic.client.probe import Probe, WebPage
 from custom_components.asic.client.transport.http import HttpTransport
-from tests.simulator import MinerSpec, SimulatedMiner, Simulator
+from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 from tests.simulator.families import MODEL_NAMES, antminer_rebrands as simulated
 
 from .conftest import RequestLog
@@ -553,10 +553,22 @@ async def test_marafw_confirmation_without_its_rest_api(
     assert found.mac == miner.mac
 
 
-async def test_elphapex_behind_an_unknown_login_is_not_identified(
+async def test_elphapex_behind_an_unknown_login_is_named_by_its_realm(
     simulator: Simulator, session: aiohttp.ClientSession
 ) -> None:
     miner = await start(simulator, "elphapex", password="secret-one")
+    found = await identify(miner.host, session, port=miner.port, rpc_port=miner.ports["rpc"])
+    assert (found.family, found.model, found.mac) == (Family.ELPHAPEX, None, None)
+
+
+@pytest.mark.parametrize("family", ["hammer", "volcminer"])
+async def test_blackminer_behind_an_unknown_login_is_named_by_its_rpc(
+    simulator: Simulator, session: aiohttp.ClientSession, family: str
+) -> None:
+    miner = await start(simulator, family, password="secret-one")
+    found = await identify(miner.host, session, port=miner.port, rpc_port=miner.ports["rpc"])
+    assert (found.family, found.model, found.mac) == (Family(family), miner.model_name, None)
+    miner.set_fault(Fault.BACKEND_DOWN, path="version")
     with pytest.raises(MinerUnsupportedError):
         await identify(miner.host, session, port=miner.port, rpc_port=miner.ports["rpc"])
 
@@ -585,3 +597,13 @@ async def test_command_line_reads_an_elphapex(simulator: Simulator) -> None:
     assert (shown["family"], shown["model"], shown["mac"]) == ("elphapex", "DG1+", miner.mac)
     assert shown["hashrate"] > 0
     assert "secret-one" not in out
+
+
+async def test_blackminer_without_a_model_name_is_not_guessed(
+    simulator: Simulator, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    miner = await start(simulator, "hammer")
+    original = miner.system_info  # type: ignore[attr-defined]
+    monkeypatch.setattr(miner, "system_info", lambda: {**original(), "minertype": ""})
+    with pytest.raises(MinerUnsupportedError):
+        await identify(miner.host, session, port=miner.port, rpc_port=miner.ports["rpc"])

@@ -181,9 +181,8 @@ class ElphapexMiner(antminer.AntminerMiner):
 
 
 async def confirm(probe: Probe) -> Identity | None:
-    info = await antminer.probe_system_info(probe)
-    if info is None or not info.model:
-        return None
+    """The realm says Elphapex; the facts need the login (unknown behind another one)."""
+    info = await antminer.probe_system_info(probe) or antminer.SystemInfo()
     return Identity(
         host=probe.host,
         port=probe.port,

@@ -21,9 +21,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, ClassVar
 
+from ..errors import MinerError
 from ..models import Family, Identity, MinerData
 from ..probe import Probe, WebPage
-from ..transport.rpc import DEFAULT_RPC_PORT
+from ..transport.rpc import DEFAULT_RPC_PORT, RpcTransport
 from . import antminer
 from .antminer import MODERN, AntminerModel
 
@@ -69,9 +70,22 @@ class HammerMiner(BlackMinerMiner):
 async def confirm_blackminer(
     probe: Probe, family: Family, default_password: str
 ) -> Identity | None:
-    """The brand ``minertype`` names: Hammer when it says so, VolcMiner otherwise."""
+    """The brand the model names: Hammer when it says so, VolcMiner otherwise.
+
+    The model is ``minertype`` behind the login, else the RPC ``Type``, which needs none.
+    """
+    # The probe's RPC port when one was given, else the firmware's own.
+    rpc_port = RPC_PORT if probe.rpc_port == DEFAULT_RPC_PORT else probe.rpc_port
     info = await antminer.probe_system_info(probe, default_password=default_password)
-    if info is None or not info.model:
+    if info is None:
+        try:
+            version = await RpcTransport(probe.host, rpc_port, timeout=probe.timeout).command(
+                "version"
+            )
+        except MinerError:
+            return None
+        info = antminer.SystemInfo(model=antminer.parse_version(version)[0])
+    if not info.model:
         return None
     brand = Family.HAMMER if MARKER in info.model.upper() else Family.VOLCMINER
     if brand is not family:
@@ -79,8 +93,7 @@ async def confirm_blackminer(
     return Identity(
         host=probe.host,
         port=probe.port,
-        # The probe's port when one was given, else the firmware's own.
-        rpc_port=RPC_PORT if probe.rpc_port == DEFAULT_RPC_PORT else probe.rpc_port,
+        rpc_port=rpc_port,
         family=family,
         model=info.model,
         firmware_version=info.firmware_version,

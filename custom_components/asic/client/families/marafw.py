@@ -7,7 +7,8 @@ login (root/root by default):
 
 - at connect: ``overview`` (model, serial, MAC, firmware) and ``network_config`` (hostname);
 - each poll, 4 requests: one joined RPC ``summary+stats+pools`` (``new_api``), ``brief``
-  (estimated power, mining status), ``miner_config`` (work mode and power target) and
+  (estimated power, mining status), ``miner_config`` (work mode and the configured power
+  target, shown as the power limit; it applies in the "Auto" mode) and
   ``locate_miner`` (the fault light);
 - controls: ``miner_config`` is replaced whole on a write, so each is a read-modify-write of
   it — ``work-mode-selector`` "Sleep" stops mining and the mode it slept from wakes it;
@@ -93,18 +94,17 @@ def parse_brief(reply: Any) -> Brief:
 
 
 def parse_mode(config: Any) -> tuple[str | None, float | None]:
-    """``miner_config`` → (work-mode selector, power target in W where it tunes to one)."""
+    """``miner_config`` → (work-mode selector, the configured power target in W).
+
+    The target is the configured one whatever the selector (it applies in "Auto").
+    """
     mode = _object(config, "miner_config").get("mode")
     if not isinstance(mode, Mapping):
         return None, None
     selector = as_str(mode.get("work-mode-selector"))
     concorde = mode.get("concorde")
     target = None
-    if (
-        selector == AUTO
-        and isinstance(concorde, Mapping)
-        and as_str(concorde.get("mode-select")) == "PowerTarget"
-    ):
+    if isinstance(concorde, Mapping) and as_str(concorde.get("mode-select")) == "PowerTarget":
         target = positive(as_float(concorde.get("power-target")))
     return selector, target
 
