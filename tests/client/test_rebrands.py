@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from typing import Any
 
 import aiohttp
@@ -374,13 +375,22 @@ async def test_marafw_pools_light_reboot_and_restart(
 
 @pytest.mark.parametrize("family", REBRANDS)
 async def test_wrong_password(
-    simulator: Simulator, session: aiohttp.ClientSession, family: str
+    simulator: Simulator,
+    session: aiohttp.ClientSession,
+    caplog: pytest.LogCaptureFixture,
+    family: str,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     miner = await start(simulator, family, password="secret-one")
     with pytest.raises(MinerAuthError) as raised:
         await client_of(miner, session, Credentials(password="not-it")).read()
     assert "not-it" not in str(raised.value)
-    assert (await client_of(miner, session, Credentials(password="secret-one")).read()).mac
+    client = client_of(miner, session, Credentials(password="secret-one"))
+    assert (await client.read()).mac
+    await client.set_fault_light(True)
+    assert "secret-one" not in repr(client.credentials)
+    assert "secret-one" not in caplog.text
+    assert "not-it" not in caplog.text
 
 
 @pytest.mark.parametrize("family", REBRANDS)
