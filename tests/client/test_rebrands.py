@@ -617,3 +617,11 @@ async def test_blackminer_without_a_model_name_is_not_guessed(
     monkeypatch.setattr(miner, "system_info", lambda: {**original(), "minertype": ""})
     with pytest.raises(MinerUnsupportedError):
         await identify(miner.host, session, port=miner.port, rpc_port=miner.ports["rpc"])
+
+
+async def test_hiveon_by_its_rpc_alone(
+    simulator: Simulator, session: aiohttp.ClientSession, closed_port: int
+) -> None:
+    miner = await start(simulator, "hiveon")
+    found = await identify(miner.host, session, port=closed_port, rpc_port=miner.ports["rpc"])
+    assert (found.family, found.model, found.mac) == (Family.HIVEON, "Antminer S19JPRO", None)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import Any
 
 from ..errors import MinerCommandError, MinerProtocolError
 from ..models import Family, Identity, MinerData, Pool
@@ -118,7 +118,6 @@ class ElphapexMiner(antminer.AntminerMiner):
     """An Elphapex DG box."""
 
     family = Family.ELPHAPEX
-    models: ClassVar[dict[str, AntminerModel]] = MODELS
 
     def model_row(self, name: str | None) -> AntminerModel | None:
         return MODELS.get((name or "").strip().lower())
