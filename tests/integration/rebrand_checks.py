@@ -1,7 +1,7 @@
-"""The Antminer-shaped re-brands in Home Assistant (Hiveon, MaraFW, Elphapex, Hammer, VolcMiner):
-the login flow, their entities, every control through Home Assistant's services, reauth and
-availability. One code path for all five, as in the client; each family's own controls
-(MaraFW's power target and restart, the others' power modes) are checked where it has them."""
+"""Home Assistant checks shared by the Antminer-shaped re-brands (Hiveon, MaraFW, Elphapex,
+Hammer, VolcMiner): the login flow, entity snapshots, every control through Home Assistant's
+services, reauth and availability. Each family's module (``test_hiveon.py`` …) defines the
+``family`` fixture and collects the checks that apply to it, so its snapshots are its own."""
 
 from __future__ import annotations
 
@@ -55,8 +55,6 @@ from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 
 from .test_sensor import number_state, pin_readings, refresh, set_up
 
-pytestmark = pytest.mark.usefixtures("socket_enabled")
-
 UNREACHABLE_FEED = "http://127.0.0.1:9/releases"
 FROZEN_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=dt_util.UTC)
 MACS = {
@@ -66,8 +64,6 @@ MACS = {
     "hammer": "02:10:00:00:00:04",
     "volcminer": "02:10:00:00:00:05",
 }
-REBRANDS = tuple(MACS)
-WITH_MODES = ("hiveon", "elphapex", "hammer", "volcminer")  # stock work modes
 MODE_NORMAL, MODE_SLEEP, MODE_LOW_POWER = 0, 1, 3
 
 
@@ -142,7 +138,6 @@ async def call(hass: HomeAssistant, domain: str, service: str, entity_id: str, *
 # --- config flow --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("family", REBRANDS)
 async def test_user_flow_with_login(hass: HomeAssistant, simulator: Simulator, family: str) -> None:
     """Address and RPC port, a wrong password, then the right one: an entry of the family."""
     miner = await start(simulator, family, password="hunter2")
@@ -175,7 +170,6 @@ async def test_user_flow_with_login(hass: HomeAssistant, simulator: Simulator, f
     }
 
 
-@pytest.mark.parametrize("family", REBRANDS)
 async def test_wrong_password_starts_reauth(
     hass: HomeAssistant, simulator: Simulator, family: str
 ) -> None:
@@ -199,14 +193,7 @@ async def test_wrong_password_starts_reauth(
 PLATFORMS = (Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR, Platform.SWITCH)
 
 
-@pytest.mark.parametrize(
-    ("family", "platform"),
-    [(family, platform) for family in REBRANDS for platform in PLATFORMS]
-    + [("marafw", Platform.NUMBER)]
-    + [(family, Platform.SELECT) for family in WITH_MODES],
-)
-@pytest.mark.usefixtures("all_entities_enabled", "frozen_clock")
-async def test_entities(
+async def snapshot_platform(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
@@ -215,7 +202,7 @@ async def test_entities(
     family: str,
     platform: Platform,
 ) -> None:
-    """Every entity of each re-brand, one platform at a time: registry entry and state."""
+    """Every entity of one platform of ``family``: registry entry and state, readings pinned."""
     miner = await start(simulator, family)
     pin_readings(miner, monkeypatch)
     entry = entry_for(miner)
@@ -227,7 +214,6 @@ async def test_entities(
 # --- controls -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("family", WITH_MODES)
 async def test_mining_switch_and_power_modes(
     hass: HomeAssistant, simulator: Simulator, family: str
 ) -> None:
@@ -252,9 +238,8 @@ async def test_mining_switch_and_power_modes(
     assert [dict(pool) for pool in simulated(miner, "conf")["pools"]] == pools
 
 
-async def test_marafw_power_limit_and_mining_switch(
-    hass: HomeAssistant, simulator: Simulator
-) -> None:
+async def test_power_limit_and_mining_switch(hass: HomeAssistant, simulator: Simulator) -> None:
+    """MaraFW: a power target through the number entity; sleep and back to it."""
     miner, _entry = await set_up_miner(hass, simulator, "marafw")
     limit, mining = "number.marafw_power_limit", "switch.marafw_mining"
     state = hass.states.get(limit)
@@ -277,7 +262,6 @@ async def test_marafw_power_limit_and_mining_switch(
     assert hass.states.get("select.marafw_power_mode") is None  # no modes: a power target
 
 
-@pytest.mark.parametrize("family", REBRANDS)
 async def test_fault_light_and_restart_buttons(
     hass: HomeAssistant, simulator: Simulator, family: str
 ) -> None:
@@ -305,7 +289,6 @@ async def test_fault_light_and_restart_buttons(
     assert state_of(hass, f"switch.{family}_mining") == STATE_ON
 
 
-@pytest.mark.parametrize("family", REBRANDS)
 async def test_offline_then_back(
     hass: HomeAssistant, entity_registry: er.EntityRegistry, simulator: Simulator, family: str
 ) -> None:
