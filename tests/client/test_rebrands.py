@@ -625,3 +625,12 @@ async def test_hiveon_by_its_rpc_alone(
     miner = await start(simulator, "hiveon")
     found = await identify(miner.host, session, port=closed_port, rpc_port=miner.ports["rpc"])
     assert (found.family, found.model, found.mac) == (Family.HIVEON, "Antminer S19JPRO", None)
+
+
+async def test_marafw_without_its_rpc_is_named_by_its_rest_api(
+    simulator: Simulator, session: aiohttp.ClientSession, closed_port: int
+) -> None:
+    """No RPC marker to go by: the stock check finds the kaonsu API and stands aside."""
+    miner = await start(simulator, "marafw")
+    found = await identify(miner.host, session, port=miner.port, rpc_port=closed_port)
+    assert (found.family, found.model, found.mac) == (Family.MARAFW, "Antminer S19 XP", miner.mac)
