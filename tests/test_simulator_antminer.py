@@ -339,7 +339,8 @@ async def test_rebrands_tell_themselves_apart(sim: Simulator) -> None:
             assert response.status == 401
             realms[family] = response.headers["WWW-Authenticate"].split('"')[1]
         version = (await command(miner, "version"))["VERSION"][0]
-        info = await get_json(miner, "/cgi-bin/get_system_info.cgi")
+        login = miner.credentials() or {}
+        info = await get_json(miner, "/cgi-bin/get_system_info.cgi", **login)
         assert info["minertype"] == miner.model_name
         if family == "hiveon":
             assert "HIVEON" in version["Type"].upper()

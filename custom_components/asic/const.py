@@ -72,6 +72,7 @@ FAMILY_MANUFACTURERS: Final[dict[Family, str]] = {
     Family.INNOSILICON: "Innosilicon",
     Family.ELPHAPEX: "Elphapex",
     Family.VOLCMINER: "VolcMiner",
+    Family.HAMMER: "Hammer",
 }
 
 

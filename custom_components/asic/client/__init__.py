@@ -23,12 +23,17 @@ from .families.auradine import AuradineMiner
 from .families.avalon import AvalonMiner
 from .families.axeos import AxeOSMiner
 from .families.braiins import BraiinsMiner
+from .families.elphapex import ElphapexMiner
 from .families.epic import EpicMiner
 from .families.goldshell import GoldshellMiner
+from .families.hammer import HammerMiner
+from .families.hiveon import HiveonMiner
 from .families.iceriver import IceRiverMiner
 from .families.innosilicon import InnosiliconMiner
 from .families.luxos import LuxOSMiner
+from .families.marafw import MaraMiner
 from .families.vnish import VnishMiner
+from .families.volcminer import VolcMinerMiner
 from .families.whatsminer import WhatsminerMiner
 from .identify import identify
 from .miner import Credentials, FirmwarePart, Miner, ProgressCallback
@@ -60,6 +65,11 @@ MINER_CLASSES: dict[Family, type[Miner]] = {
     Family.INNOSILICON: InnosiliconMiner,
     Family.EPIC: EpicMiner,
     Family.AURADINE: AuradineMiner,
+    Family.HIVEON: HiveonMiner,
+    Family.MARAFW: MaraMiner,
+    Family.ELPHAPEX: ElphapexMiner,
+    Family.HAMMER: HammerMiner,
+    Family.VOLCMINER: VolcMinerMiner,
 }
 
 

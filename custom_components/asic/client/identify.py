@@ -32,12 +32,17 @@ from .families import (
     auradine,
     avalon,
     braiins,
+    elphapex,
     epic,
     goldshell,
+    hammer,
+    hiveon,
     iceriver,
     innosilicon,
     luxos,
+    marafw,
     vnish,
+    volcminer,
     whatsminer,
 )
 from .families.axeos import is_axeos_info, model_name
@@ -152,6 +157,11 @@ async def _confirm_antminer(probe: Probe) -> Identity | None:
 WEB_FAMILIES: tuple[tuple[Family, Callable[[WebPage], bool], Confirm], ...] = (
     (Family.AXEOS, lambda page: "axeos" in page.body.lower(), _confirm_axeos),
     (Family.ANTMINER, _antminer_realm, _confirm_antminer),
+    (Family.HIVEON, _antminer_realm, hiveon.confirm),
+    (Family.MARAFW, _antminer_realm, marafw.confirm),
+    (Family.ELPHAPEX, elphapex.page_matches, elphapex.confirm),
+    (Family.HAMMER, hammer.is_blackminer_page, hammer.confirm),
+    (Family.VOLCMINER, hammer.is_blackminer_page, volcminer.confirm),
     (Family.BRAIINS, lambda page: braiins.is_braiins_page(page.body), braiins.confirm),
     (Family.AVALON, avalon.page_matches, avalon.confirm),
     (Family.WHATSMINER, whatsminer.page_matches, whatsminer.confirm),
@@ -168,6 +178,7 @@ WEB_FAMILIES: tuple[tuple[Family, Callable[[WebPage], bool], Confirm], ...] = (
 FALLBACK_CONFIRMS: tuple[Confirm, ...] = (
     _confirm_axeos,
     _confirm_antminer,
+    hiveon.confirm,
     avalon.confirm,
     braiins.confirm,
     whatsminer.confirm,

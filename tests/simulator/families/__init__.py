@@ -4,7 +4,7 @@ subclass and its model table, registered here."""
 from __future__ import annotations
 
 from ..miner import SimulatedMiner
-from .antminer import ANTMINER_FAMILIES
+from .antminer_rebrands import ANTMINER_FAMILIES
 from .auradine import AURADINE_MODEL_NAMES, AuradineMiner
 from .avalon import AvalonMiner
 from .avalon_models import AVALON_MODELS

@@ -1,5 +1,6 @@
-"""Stock Antminer (S9 … S21) and the firmwares that keep its shapes (Hiveon, MaraFW,
-Elphapex, Hammer, VolcMiner): BMMiner's RPC on 4028 and digest-protected CGI on 80.
+"""Stock Antminer (S9 … S21): BMMiner's RPC on 4028 and digest-protected CGI on 80. The
+firmwares that keep its shapes (Hiveon, MaraFW, Elphapex, Hammer, VolcMiner) subclass it in
+``antminer_rebrands.py``.
 
 RPC replies have the keys and JSON types of replies recorded from a real S19 Pro / S21;
 ``get_system_info.cgi`` those of a real S21. Modern firmware (S19 and newer) takes JSON on
@@ -30,10 +31,9 @@ from ..miner import RPC, WEB, SimulatedMiner
 from ..physics import FAN_FLOOR, Physics, PowerProfile
 from ..spec import MinerSpec
 from ..state import MinerState, PoolState
-from .antminer_models import ANTMINER_MODELS, REBRAND_MODELS, AntminerModel, find_model
+from .antminer_models import ANTMINER_MODELS, AntminerModel, find_model
 
 RPC_DESCRIPTION = "cgminer 1.0.0"
-MARA_RPC_DESCRIPTION = "kaonsu 1.0.3"  # MaraFW: its miner program is kaonsu (version assumed)
 CgiHandler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 API_VERSION = "3.1"
 DEFAULT_USER = "root"
@@ -114,6 +114,7 @@ class AntminerPhysics(Physics):
         super().__init__(profile, seed)
         self.model = model
         self.mode = MODE_NORMAL
+        self.power_target: float | None = None  # W, where the firmware tunes to one (MaraFW)
         self.chain_rates: list[float] = [0.0] * model.boards
         self.board_temps: list[float] = [AMBIENT] * model.boards
         self.fan_rpms: list[int] = [0] * model.fans
@@ -124,8 +125,11 @@ class AntminerPhysics(Physics):
         sleeping = self.mode == MODE_SLEEP
         low = self.mode == MODE_LOW_POWER
         state.paused = sleeping
+        share = LOW_POWER_POWER if low else 1.0
+        if self.power_target is not None:
+            share = min(1.0, self.power_target / model.nominal_power)
         state.expected_hashrate = (
-            0.0 if sleeping else model.nominal_hashrate * (LOW_POWER_HASHRATE if low else 1.0)
+            0.0 if sleeping else model.nominal_hashrate * (LOW_POWER_HASHRATE if low else share)
         )
         state.frequency = model.frequency * (LOW_POWER_HASHRATE if low else 1.0)
         if sleeping:
@@ -136,7 +140,6 @@ class AntminerPhysics(Physics):
             state.hashrate_1m = state.expected_hashrate * rng.uniform(0.99, 1.01)
             state.hashrate_10m = state.expected_hashrate * rng.uniform(0.995, 1.005)
             state.hashrate_1h = state.expected_hashrate * rng.uniform(0.997, 1.003)
-            share = LOW_POWER_POWER if low else 1.0
             state.power = model.nominal_power * share * rng.uniform(0.99, 1.01)
         load = state.power / model.nominal_power
         if state.fan_auto:
@@ -191,6 +194,8 @@ class AntminerMiner(SimulatedMiner):
     models: ClassVar[tuple[AntminerModel, ...]] = ANTMINER_MODELS
     default_model: ClassVar[str] = "Antminer S19 Pro"
     type_suffix: ClassVar[str] = ""  # appended to the RPC `Type` (Hiveon: " Hiveon")
+    default_password: ClassVar[str] = DEFAULT_PASSWORD
+    default_hostname: ClassVar[str] = "Antminer"
 
     # --- construction -----------------------------------------------------------------------
 
@@ -212,7 +217,7 @@ class AntminerMiner(SimulatedMiner):
     def initial_state(self, mac: str) -> MinerState:
         model, spec = self.board, self.spec
         self.auth = DigestAuth(
-            self.realm, spec.username or DEFAULT_USER, spec.password or DEFAULT_PASSWORD
+            self.realm, spec.username or DEFAULT_USER, spec.password or self.default_password
         )
         self.blinking = False
         self.work_mode = MODE_NORMAL
@@ -233,7 +238,7 @@ class AntminerMiner(SimulatedMiner):
         self.last_upload: dict[str, Any] | None = None
         return MinerState(
             mac=mac,
-            hostname=spec.hostname or "Antminer",
+            hostname=spec.hostname or self.default_hostname,
             model=model.name,
             version=self.filesystem_version,
             www_version=self.filesystem_version,
@@ -844,109 +849,6 @@ class AntminerMiner(SimulatedMiner):
 
     def on_boot(self) -> None:
         self.blinking = False
-
-
-# --- re-brands ---------------------------------------------------------------------------------
-
-
-class HiveonMiner(AntminerMiner):
-    """Hiveon OS on Antminer hardware: the stock shapes, and "Hiveon" in the RPC `Type`."""
-
-    family = "hiveon"
-    models = REBRAND_MODELS["hiveon"]
-    default_model = "Antminer S19j Pro"
-    type_suffix = " Hiveon"
-
-
-class MaraMiner(AntminerMiner):
-    """MaraFW on Antminer hardware: the stock login, and a ``/kaonsu/v1`` REST API."""
-
-    family = "marafw"
-    models = REBRAND_MODELS["marafw"]
-    default_model = "Antminer S19 XP"
-
-    @property
-    def rpc_description(self) -> str:
-        # The RPC names its miner program (kaonsu), as other clients' firmware checks expect.
-        return MARA_RPC_DESCRIPTION
-
-    def cgi_routes(self) -> dict[str, CgiHandler]:
-        return super().cgi_routes() | {
-            "/kaonsu/v1/brief": self.kaonsu_brief,
-            "/kaonsu/v1/overview": self.kaonsu_overview,
-            "/kaonsu/v1/miner_config": self.kaonsu_miner_config,
-        }
-
-    async def kaonsu_brief(self, _request: web.BaseRequest) -> web.Response:
-        state = self._state
-        return _json(
-            {
-                "status": "Mining" if not state.paused else "Sleeping",
-                "hashrate_realtime": round(state.hashrate / 1000, 2),
-                "hashrate_average": round(state.hashrate_10m / 1000, 2),
-                "hashrate_ideal": round(state.expected_hashrate / 1000, 2),
-                "power_consumption_estimated": round(state.power, 1),
-                "elapsed": int(state.uptime),
-            }
-        )
-
-    async def kaonsu_overview(self, _request: web.BaseRequest) -> web.Response:
-        return _json(
-            {
-                "model": self.board.name,
-                "serial": self.serial,
-                "mac": self._state.mac,
-                "firmware": self.filesystem_version,
-                "version_firmware": self.filesystem_version,
-            }
-        )
-
-    async def kaonsu_miner_config(self, _request: web.BaseRequest) -> web.Response:
-        # The keys pyasic's MaraFW client reads; not checked against a recording.
-        return _json(
-            {
-                "pools": [dict(pool) for pool in self.conf["pools"] if pool["url"]],
-                "general-config": {"environment-profile": "AirCooling"},
-                "advance-config": {
-                    "override-fan-control": bool(self.conf["fan_ctrl"]),
-                    "fan-fixed-percent": int(self.conf["fan_pwm"]),
-                },
-                "mode": {
-                    "work-mode-selector": "Sleep" if self.work_mode == MODE_SLEEP else "Stock"
-                },
-            }
-        )
-
-
-class ElphapexMiner(AntminerMiner):
-    family = "elphapex"
-    realm = "Daoge"
-    models = REBRAND_MODELS["elphapex"]
-    default_model = "DG1+"
-
-
-class HammerMiner(AntminerMiner):
-    family = "hammer"
-    realm = "blackMiner Configuration"
-    models = REBRAND_MODELS["hammer"]
-    default_model = "Hammer D10"
-
-
-class VolcMiner(AntminerMiner):
-    family = "volcminer"
-    realm = "blackMiner Configuration"
-    models = REBRAND_MODELS["volcminer"]
-    default_model = "VolcMiner D1"
-
-
-ANTMINER_FAMILIES: tuple[type[AntminerMiner], ...] = (
-    AntminerMiner,
-    HiveonMiner,
-    MaraMiner,
-    ElphapexMiner,
-    HammerMiner,
-    VolcMiner,
-)
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -211,10 +211,62 @@ ANTMINER_MODELS: tuple[AntminerModel, ...] = (
 )
 
 # Models the re-brands run on: Antminer hardware under another firmware, or their own boxes.
+# Hiveon names the model in capitals without a space ("Antminer S19JPRO"; pyasic issue 243);
+# Hammer's rows follow a recorded D10 (pyasic's test data: ccminer 2.3.3, Miner 2.0.2.2);
+# Elphapex's a recorded DG1+ (firmware DG1+_SW_V1.0.2). Scrypt boxes count in MH.
+BLACKMINER_COMPILE = "2023-05-28 17-20-35 CST"
+BLACKMINER_FILESYSTEM = "2022-11-11 13-46-30 CST"
+
+
+def _scrypt(
+    name: str, boards: int, chips: int, mhs: float, watts: float, prefix: str
+) -> AntminerModel:
+    """A scrypt box of Hammer's or VolcMiner's (their firmware is the same blackMiner build)."""
+    return AntminerModel(
+        name=name,
+        modern=True,
+        chip="",
+        boards=boards,
+        chips_per_board=chips,
+        frequency=810,
+        nominal_hashrate=mhs,
+        nominal_power=watts,
+        fans=4,
+        max_fan_rpm=6000,
+        miner_version="2.0.2.2",
+        bmminer_version="2.3.3",
+        compile_time=BLACKMINER_COMPILE,
+        filesystem_version=BLACKMINER_FILESYSTEM,
+        serial_prefix=prefix,
+        rate_unit="MH",
+    )
+
+
+def _elphapex(name: str, chips: int, mhs: float, watts: float) -> AntminerModel:
+    return AntminerModel(
+        name=name,
+        modern=True,
+        chip="",
+        boards=4,
+        chips_per_board=chips,
+        frequency=620,
+        nominal_hashrate=mhs,
+        nominal_power=watts,
+        fans=4,
+        max_fan_rpm=6600,
+        miner_version=f"{name}_SW_V1.0.2",
+        bmminer_version="1.0.2",
+        compile_time="",
+        filesystem_version=f"{name}_SW_V1.0.2",
+        serial_prefix="28HY",
+        rate_unit="MH",
+    )
+
+
 REBRAND_MODELS: dict[str, tuple[AntminerModel, ...]] = {
     "hiveon": (
         AntminerModel(
-            name="Antminer S19j Pro",
+            name="Antminer S19JPRO",
             modern=True,
             chip="BM1362",
             boards=3,
@@ -226,9 +278,26 @@ REBRAND_MODELS: dict[str, tuple[AntminerModel, ...]] = {
             max_fan_rpm=6000,
             miner_version="49.0.1.3",
             bmminer_version="1.0.0",
-            compile_time="Fri Feb 16 12:00:00 UTC 2024",
-            filesystem_version="Fri Feb 16 12:00:00 UTC 2024",
+            compile_time="Fri Apr 19 10:58:21 UTC 2024",
+            filesystem_version="Fri Apr 19 10:58:21 UTC 2024",
             serial_prefix="JYZZ",
+        ),
+        AntminerModel(
+            name="Antminer S19",
+            modern=True,
+            chip="BM1398",
+            boards=3,
+            chips_per_board=76,
+            frequency=650,
+            nominal_hashrate=95_000.0,
+            nominal_power=3250.0,
+            fans=4,
+            max_fan_rpm=6000,
+            miner_version="49.0.1.3",
+            bmminer_version="1.0.0",
+            compile_time="Fri Apr 19 10:58:21 UTC 2024",
+            filesystem_version="Fri Apr 19 10:58:21 UTC 2024",
+            serial_prefix="HTM3",
         ),
     ),
     "marafw": (
@@ -249,67 +318,31 @@ REBRAND_MODELS: dict[str, tuple[AntminerModel, ...]] = {
             filesystem_version="Mon Jan 13 09:00:00 UTC 2025",
             serial_prefix="SMTT",
         ),
-    ),
-    "elphapex": (
         AntminerModel(
-            name="DG1+",
+            name="Antminer S21",
             modern=True,
-            chip="EL1",
-            boards=4,
-            chips_per_board=90,
-            frequency=500,
-            nominal_hashrate=14_000.0,
-            nominal_power=3920.0,
+            chip="BM1368",
+            boards=3,
+            chips_per_board=108,
+            frequency=490,
+            nominal_hashrate=200_000.0,
+            nominal_power=3500.0,
             fans=4,
             max_fan_rpm=6600,
             miner_version="1.0.0",
             bmminer_version="1.0.0",
-            compile_time="Wed May 15 10:00:00 CST 2024",
-            filesystem_version="Wed May 15 10:00:00 CST 2024",
-            serial_prefix="DGPL",
-            rate_unit="MH",
+            compile_time="Mon Jan 13 09:00:00 UTC 2025",
+            filesystem_version="Mon Jan 13 09:00:00 UTC 2025",
+            serial_prefix="THQI",
         ),
     ),
-    "hammer": (
-        AntminerModel(
-            name="Hammer D10",
-            modern=True,
-            chip="HM10",
-            boards=3,
-            chips_per_board=72,
-            frequency=500,
-            nominal_hashrate=5_000.0,
-            nominal_power=3400.0,
-            fans=4,
-            max_fan_rpm=6000,
-            miner_version="1.0.0",
-            bmminer_version="1.0.0",
-            compile_time="Tue Jul  2 10:00:00 CST 2024",
-            filesystem_version="Tue Jul  2 10:00:00 CST 2024",
-            serial_prefix="HMRD",
-            rate_unit="MH",
-        ),
+    "elphapex": (
+        _elphapex("DG1+", 204, 14_400.0, 3950.0),
+        _elphapex("DG1", 144, 11_000.0, 3420.0),
+        _elphapex("DG1-Home", 120, 2_100.0, 620.0),
     ),
-    "volcminer": (
-        AntminerModel(
-            name="VolcMiner D1",
-            modern=True,
-            chip="VM1",
-            boards=3,
-            chips_per_board=80,
-            frequency=500,
-            nominal_hashrate=15_150.0,
-            nominal_power=3560.0,
-            fans=4,
-            max_fan_rpm=6000,
-            miner_version="1.0.0",
-            bmminer_version="1.0.0",
-            compile_time="Thu Sep 12 10:00:00 CST 2024",
-            filesystem_version="Thu Sep 12 10:00:00 CST 2024",
-            serial_prefix="VLCD",
-            rate_unit="MH",
-        ),
-    ),
+    "hammer": (_scrypt("Hammer D10", 3, 108, 5_000.0, 3400.0, "HMRD"),),
+    "volcminer": (_scrypt("VolcMiner D1", 3, 105, 15_150.0, 3560.0, "VLCD"),),
 }
 
 

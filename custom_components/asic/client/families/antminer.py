@@ -32,10 +32,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 import json
 import re
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
-from ..errors import MinerCommandError, MinerProtocolError, MinerUnsupportedError
+from ..errors import MinerCommandError, MinerError, MinerProtocolError, MinerUnsupportedError
 from ..jsonrepair import loads
 from ..models import (
     Board,
@@ -47,6 +47,7 @@ from ..models import (
     PoolConfig,
     ReportedError,
 )
+from ..probe import Probe
 from ..rpc_miner import RpcMiner
 from ..transport.digest import DigestAuth
 from ..transport.http import HttpTransport
@@ -189,16 +190,26 @@ class Summary:
     best_share: float | None = None
 
 
+# (key, TH/s per unit) in the order a summary's hashrate is looked for; ccminer-based
+# firmwares (Hammer, VolcMiner) count in MH/s.
+_SUMMARY_RATES = (("GHS 5s", 1e-3), ("GHS av", 1e-3), ("MHS 5s", 1e-6), ("MHS av", 1e-6))
+
+
 def parse_summary(reply: Mapping[str, Any]) -> Summary:
-    """RPC ``summary``: ``GHS 5s`` (number or string), else ``GHS av``; GH/s."""
+    """RPC ``summary``: ``GHS 5s`` (number or string), else ``GHS av``, else the MH/s ones."""
     summary = _first(reply, "SUMMARY")
     if not summary:
         raise MinerProtocolError("The RPC summary reply has no SUMMARY (cut short?)")
-    hashrate_gh = as_float(summary.get("GHS 5s"))
-    if hashrate_gh is None:
-        hashrate_gh = as_float(summary.get("GHS av"))
+    hashrate = next(
+        (
+            number * factor
+            for key, factor in _SUMMARY_RATES
+            if (number := as_float(summary.get(key))) is not None
+        ),
+        None,
+    )
     return Summary(
-        hashrate=hashrate_gh / 1000 if hashrate_gh is not None else None,
+        hashrate=hashrate,
         uptime=as_int(summary.get("Elapsed")),
         accepted=as_int(summary.get("Accepted")),
         rejected=as_int(summary.get("Rejected")),
@@ -228,8 +239,13 @@ def _max_of(values: Any) -> float | None:
     return max(readings) if readings else None
 
 
-def parse_stats(reply: Mapping[str, Any], model: AntminerModel | None = None) -> Stats:
-    """RPC ``stats``: the ``new_api`` shape (``STATS[0].chain``) or BMMiner's ``STATS[1]`` keys."""
+def parse_stats(
+    reply: Mapping[str, Any], model: AntminerModel | None = None, *, default_unit: str = "GH"
+) -> Stats:
+    """RPC ``stats``: the ``new_api`` shape (``STATS[0].chain``) or BMMiner's ``STATS[1]`` keys.
+
+    ``default_unit``: the rate unit where the reply names none (MH on scrypt firmwares).
+    """
     listed = reply.get("STATS")
     items: list[Mapping[str, Any]] = [
         item for item in (listed if isinstance(listed, list) else []) if isinstance(item, Mapping)
@@ -243,7 +259,7 @@ def parse_stats(reply: Mapping[str, Any], model: AntminerModel | None = None) ->
         items[1] if len(items) > 1 else {},
     )
     return replace(
-        _parse_old_stats(data, model),
+        _parse_old_stats(data, model, default_unit),
         model=as_str(header.get("Type")),
         firmware=as_str(header.get("CompileTime")),
     )
@@ -289,8 +305,10 @@ _CHAIN_KEY = re.compile(r"^chain_(?:acn|rate)(\d+)$")
 _FAN_KEY = re.compile(r"^fan(\d+)$")
 
 
-def _parse_old_stats(stats: Mapping[str, Any], model: AntminerModel | None) -> Stats:
-    unit = stats.get("rate_unit")
+def _parse_old_stats(
+    stats: Mapping[str, Any], model: AntminerModel | None, default_unit: str = "GH"
+) -> Stats:
+    unit = stats.get("rate_unit") or default_unit
     slots = sorted({int(match.group(1)) for key in stats if (match := _CHAIN_KEY.match(key))})
     boards: list[Board] = []
     for slot in slots:
@@ -317,6 +335,8 @@ def _parse_old_stats(stats: Mapping[str, Any], model: AntminerModel | None) -> S
         # S9-era firmware prints every fan socket; only the plugged ones turn.
         rpms = [rpm for rpm in rpms if rpm]
     hashrate_gh = as_float(stats.get("GHS 5s"))
+    if hashrate_gh is None and (hashrate_mh := as_float(stats.get("MHS 5s"))) is not None:
+        hashrate_gh = hashrate_mh / 1000
     return Stats(
         expected_hashrate=_to_th(stats.get("total_rateideal"), unit),
         boards=tuple(boards),
@@ -423,12 +443,15 @@ class AntminerMiner(RpcMiner):
 
     family = Family.ANTMINER
     default_port = 80
+    default_username: ClassVar[str] = DEFAULT_USERNAME
+    default_password: ClassVar[str] = DEFAULT_PASSWORD
+    rate_unit: ClassVar[str] = "GH"  # of RPC rates that name no unit
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        username = self.credentials.username or DEFAULT_USERNAME
+        username = self.credentials.username or self.default_username
         password = self.credentials.password
-        auth = DigestAuth(username, DEFAULT_PASSWORD if password is None else password)
+        auth = DigestAuth(username, self.default_password if password is None else password)
         self.http = HttpTransport(
             self.session, self.host, self.port, timeout=self.timeout, auth=auth
         )
@@ -437,6 +460,14 @@ class AntminerMiner(RpcMiner):
         self._last_uptime: int | None = None
         self._mode_as_text = False
         self._mode_before_sleep = NORMAL
+
+    def model_row(self, name: str | None) -> AntminerModel | None:
+        """This firmware's table row for a model name (re-brands have tables of their own)."""
+        return find_model(name)
+
+    def _conf_mode(self, conf: Mapping[str, Any]) -> int | None:
+        """The work mode a ``get_miner_conf.cgi`` reply holds."""
+        return mode_of(conf)
 
     @property
     def flavour(self) -> str | None:
@@ -480,11 +511,11 @@ class AntminerMiner(RpcMiner):
             info = self._info
             assert info is not None
             assert self._flavour is not None
-            model = find_model(info.model)
-            stats = parse_stats(replies["stats"], model)
+            model = self.model_row(info.model)
+            stats = parse_stats(replies["stats"], model, default_unit=self.rate_unit)
             mode = stats.mode
             if modern and mode is None:
-                mode = mode_of(await self._read_conf())
+                mode = self._conf_mode(await self._read_conf())
             fault_light = await self._blink_state()
             errors = await self._status_report() if modern else ()
         return build_miner_data(
@@ -549,7 +580,7 @@ class AntminerMiner(RpcMiner):
         self, conf: Mapping[str, Any], *, mode: int | None = None, pools: list[dict[str, str]]
     ) -> None:
         """``set_miner_conf.cgi`` with everything ``conf`` holds, ``mode`` and ``pools`` changed."""
-        wanted = mode_of(conf) if mode is None else mode
+        wanted = self._conf_mode(conf) if mode is None else mode
         body: dict[str, Any] = {
             "bitmain-fan-ctrl": bool(as_bool(conf.get("bitmain-fan-ctrl"))),
             "bitmain-fan-pwm": as_str(conf.get("bitmain-fan-pwm")) or "100",
@@ -579,7 +610,7 @@ class AntminerMiner(RpcMiner):
         async with self.lock:
             self._require_modern(await self._ensure_connected(), "power modes")
             conf = await self._read_conf()
-            current = mode_of(conf)
+            current = self._conf_mode(conf)
             if current is not None and current != SLEEP:
                 self._mode_before_sleep = current
             await self._write_conf(conf, mode=POWER_MODES[mode], pools=_conf_pools(conf))
@@ -589,7 +620,7 @@ class AntminerMiner(RpcMiner):
         async with self.lock:
             self._require_modern(await self._ensure_connected(), "sleep mode to stop mining")
             conf = await self._read_conf()
-            current = mode_of(conf)
+            current = self._conf_mode(conf)
             if enabled and current is not None and current != SLEEP:
                 return  # mining already
             if not enabled and current is not None and current != SLEEP:
@@ -689,3 +720,32 @@ def _conf_pools(conf: Mapping[str, Any]) -> list[dict[str, str]]:
     ]
     pools += [{"url": "", "user": "", "pass": ""}] * (POOL_SLOTS - len(pools))
     return pools
+
+
+def probe_http(
+    probe: Probe, default_username: str = DEFAULT_USERNAME, default_password: str = DEFAULT_PASSWORD
+) -> HttpTransport:
+    """The identification's digest login: the user's, else the firmware's own default."""
+    credentials = probe.credentials
+    password = default_password if credentials.password is None else credentials.password
+    return HttpTransport(
+        probe.session,
+        probe.host,
+        probe.port,
+        timeout=probe.timeout,
+        auth=DigestAuth(credentials.username or default_username, password),
+    )
+
+
+async def probe_system_info(
+    probe: Probe, default_username: str = DEFAULT_USERNAME, default_password: str = DEFAULT_PASSWORD
+) -> SystemInfo | None:
+    """``get_system_info.cgi`` through ``probe_http``; None when the web server is down,
+    refuses the login or has no such page."""
+    if probe.web_down:
+        return None
+    try:
+        http = probe_http(probe, default_username, default_password)
+        return parse_system_info(await http.get_json(SYSTEM_INFO))
+    except MinerError:
+        return None
