@@ -28,6 +28,7 @@ async def add_through_flow(
     *,
     username: str | None = None,
     password: str | None = None,
+    rpc_port_name: str = "rpc",
 ) -> ConfigEntry:
     """What a user does: type the address (and the RPC port), log in where asked.
 
@@ -39,8 +40,8 @@ async def add_through_flow(
     )
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     user_input: dict[str, Any] = {CONF_HOST: f"{miner.host}:{miner.port}"}
-    if "rpc" in miner.ports:
-        user_input[CONF_RPC_PORT] = float(miner.ports["rpc"])
+    if rpc_port_name in miner.ports:
+        user_input[CONF_RPC_PORT] = float(miner.ports[rpc_port_name])
     result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
     if result["type"] is FlowResultType.FORM and result["step_id"] == "credentials":
         login: dict[str, str] = {}

@@ -19,10 +19,13 @@ from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
 from homeassistant.const import ATTR_DEVICE_ID, CONF_PASSWORD, SERVICE_TURN_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 
-from custom_components.asic.client.families import whatsminer as whatsminer_family
+from custom_components.asic.client.families import (
+    auradine as auradine_family,
+    whatsminer as whatsminer_family,
+)
 from custom_components.asic.const import DOMAIN, SERVICE_SET_POOLS
 from tests.simulator import MinerSpec, SimulatedMiner, Simulator
 
@@ -38,8 +41,13 @@ type Control = Callable[[HomeAssistant, ConfigEntry, SimulatedMiner], Awaitable[
 
 
 async def fault_light_on(hass: HomeAssistant, entry: ConfigEntry, miner: SimulatedMiner) -> None:
-    slug = entry.title.lower().replace(" ", "_")
-    await call(hass, SWITCH_DOMAIN, SERVICE_TURN_ON, f"switch.{slug}_fault_light")
+    (entity_id,) = (
+        registered.entity_id
+        for registered in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if registered.entity_id.startswith("switch.")
+        and registered.entity_id.endswith("_fault_light")
+    )
+    await call(hass, SWITCH_DOMAIN, SERVICE_TURN_ON, entity_id)
 
 
 async def write_pools(hass: HomeAssistant, entry: ConfigEntry, miner: SimulatedMiner) -> None:
@@ -92,6 +100,29 @@ def nothing_issued(_miner: SimulatedMiner) -> set[str]:
     return set()
 
 
+def keys_of(name: str) -> Callable[[SimulatedMiner], set[str]]:
+    """The tokens or session cookies a simulated miner keeps in a dict by value."""
+
+    def issued(miner: SimulatedMiner) -> set[str]:
+        return set(sim(miner, name))
+
+    return issued
+
+
+def clear(name: str) -> Callable[[SimulatedMiner], None]:
+    """Every token or session forgotten, as an expiry or a reboot does."""
+
+    def expire(miner: SimulatedMiner) -> None:
+        sim(miner, name).clear()
+
+    return expire
+
+
+def goldshell_token(miner: SimulatedMiner) -> set[str]:
+    """Goldshell's JWT never expires; it is derived from the login, so it changes with it."""
+    return {sim(miner, "token")}
+
+
 @dataclass(frozen=True, slots=True)
 class FamilyCase:
     """How one family logs in, is controlled, expires its tokens and changes its password."""
@@ -103,6 +134,7 @@ class FamilyCase:
     expire: Callable[[SimulatedMiner], None] | None = None
     change_password: Callable[[SimulatedMiner, str], None] | None = None
     login: dict[str, str] = field(default_factory=lambda: {CONF_PASSWORD: FIRST_PASSWORD})
+    rpc_port_name: str = "rpc"
 
 
 CASES: dict[str, FamilyCase] = {
@@ -146,6 +178,60 @@ CASES: dict[str, FamilyCase] = {
         write_pools,  # the one command that carries the web login
         change_password=set_attribute("password"),
     ),
+    "vnish": FamilyCase(
+        MinerSpec(family="vnish", model="Antminer S19j Pro", password=FIRST_PASSWORD),
+        write_pools,  # the light is toggled only when it must change; pools always write
+        issued=keys_of("tokens"),
+        expire=clear("tokens"),
+        change_password=set_attribute("password"),
+    ),
+    "epic": FamilyCase(
+        MinerSpec(family="epic", model="Antminer S19 XP", password=FIRST_PASSWORD),
+        fault_light_on,
+        change_password=set_attribute("password"),
+        rpc_port_name="api",
+    ),
+    "auradine": FamilyCase(
+        MinerSpec(family="auradine", model="AT1500", password=FIRST_PASSWORD),
+        fault_light_on,
+        issued=keys_of("tokens"),
+        expire=clear("tokens"),
+        change_password=set_attribute("password"),
+    ),
+    "goldshell": FamilyCase(
+        MinerSpec(family="goldshell", model="KD Box II", password=FIRST_PASSWORD),
+        fault_light_on,
+        issued=goldshell_token,
+        change_password=set_attribute("password"),
+    ),
+    "iceriver": FamilyCase(
+        MinerSpec(family="iceriver", model="KS5L", password=FIRST_PASSWORD),
+        fault_light_on,
+        issued=keys_of("sessions"),
+        expire=clear("sessions"),
+        change_password=set_attribute("password"),
+    ),
+    "innosilicon": FamilyCase(
+        MinerSpec(family="innosilicon", model="T3H+", password=FIRST_PASSWORD),
+        write_pools,
+        issued=keys_of("tokens"),
+        expire=clear("tokens"),
+        change_password=set_attribute("password"),
+    ),
+    **{
+        family: FamilyCase(
+            MinerSpec(family=family, model=model, password=FIRST_PASSWORD),
+            fault_light_on,
+            change_password=set_digest_password,
+        )
+        for family, model in (
+            ("hiveon", "Antminer S19j Pro"),
+            ("marafw", "Antminer S19 XP"),
+            ("elphapex", "DG1+"),
+            ("hammer", "Hammer D10"),
+            ("volcminer", "VolcMiner D1"),
+        )
+    },
 }
 
 
@@ -200,6 +286,8 @@ async def test_no_secret_in_any_log_record(
     caplog.set_level(logging.DEBUG)
     miner = await simulator.start(case.spec)
     secrets: set[str] = set()
+    if "api" in miner.ports and case.spec.family == "auradine":
+        monkeypatch.setattr(auradine_family, "API_PORT", miner.ports["api"])
     if "rpc_v3" in miner.ports:
         monkeypatch.setattr(whatsminer_family, "V3_PORT", miner.ports["rpc_v3"])
         # v3 signs every write with a fresh token: note each one the miner checks.
@@ -216,7 +304,7 @@ async def test_no_secret_in_any_log_record(
         secrets.update(case.issued(miner))
 
     # Set-up through the flow, a poll, a control.
-    entry = await add_through_flow(hass, miner, **case.login)
+    entry = await add_through_flow(hass, miner, rpc_port_name=case.rpc_port_name, **case.login)
     await refresh(hass, entry)
     await case.control(hass, entry, miner)
     note_issued()
