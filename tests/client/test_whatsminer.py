@@ -780,6 +780,30 @@ async def test_v3_controls(simulator: Simulator, session: aiohttp.ClientSession)
     assert sim(miner).last_action["cmd"] == "set.system.reboot"
 
 
+async def test_v3_renewed_salt_and_changed_password(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    miner = await start_v3(simulator)
+    client = v3_client_of(miner, session)
+    await client.read()
+    requests = client.v3_requests
+    sim(miner).v3_salt = "Rn3wd5lt"  # the firmware renewed its salt since the client connected
+    await client.set_power_mode("low")
+    assert sim(miner).wm_physics.mode == "low"
+    # refused with the old salt, get.device.info for the new one, the write once more
+    assert client.v3_requests == requests + 3
+    assert client._v3_salt == "Rn3wd5lt"
+
+    sim(miner).password = "changed1"  # changed elsewhere: the salt read again does not help
+    requests = client.v3_requests
+    with pytest.raises(MinerAuthError, match="v3 password"):
+        await client.set_power_mode("high")
+    assert client.v3_requests == requests + 3
+    assert sim(miner).wm_physics.mode == "low"
+    await v3_client_of(miner, session, password="changed1").set_power_mode("high")
+    assert sim(miner).wm_physics.mode == "high"
+
+
 async def test_v3_refusals(simulator: Simulator, session: aiohttp.ClientSession) -> None:
     miner = await start_v3(simulator)
     client = v3_client_of(miner, session, password="wrong")

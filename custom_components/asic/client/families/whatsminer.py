@@ -815,9 +815,22 @@ class WhatsminerMiner(RpcMiner):
         return _v3_msg(data, self.host, command)
 
     async def _v3_write(self, command: str, param: Any) -> None:
-        """A signed ``set.*``; pools travel AES-encrypted under the same digest."""
-        if self._v3_salt is None:
+        """A signed ``set.*``; refused as unauthorised with a salt read earlier, the salt is
+        read again (the firmware renews it, e.g. after a password change) and the write sent
+        once more. Refused with the salt just read, the password is wrong."""
+        fresh_salt = self._v3_salt is None
+        if fresh_salt:
             await self._connect()
+        try:
+            await self._v3_signed(command, param)
+        except MinerAuthError:
+            if fresh_salt:
+                raise
+            await self._connect()
+            await self._v3_signed(command, param)
+
+    async def _v3_signed(self, command: str, param: Any) -> None:
+        """Pools travel AES-encrypted under the same digest that signs the write."""
         salt = self._v3_salt or ""
         ts = int(time.time())
         password = self._password
