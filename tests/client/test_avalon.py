@@ -591,6 +591,8 @@ def test_real_a1566(real_fixtures: Path) -> None:
     )
     assert [board.chip_temp for board in data.boards] == [77, 77, 76]
     assert data.asic_model == "A3201"
+    assert mm["ECHU"] == "0 0 0"
+    assert data.errors == ()  # ECHU[0 0 0] ECMM[0], PS[0 …]
 
 
 async def test_confirm_needs_an_avalon_version() -> None:
