@@ -208,6 +208,8 @@ async def test_error_codes(simulator: Simulator, session: aiohttp.ClientSession)
 
 def test_error_messages() -> None:
     assert family.error_message(2021) == "Pool 2 connection failed"
+    assert family.error_message(411) == "SM1 hashboard EEPROM read error"
+    assert family.error_message(8410) == "Firmware does not match the miner model"
     assert family.error_message(415) == "Hashboard error (code 415)"
     assert family.error_message(42) == "Error code 42"
     listed = {"Msg": {"error_code": ["110", {"x": "y"}, 5]}}
