@@ -137,6 +137,28 @@ def json_objects(module: ModuleType) -> st.SearchStrategy[dict[str, Any]]:
     return st.dictionaries(keys, section, max_size=4)
 
 
+@cache
+def flat_objects(module: ModuleType) -> st.SearchStrategy[dict[str, Any]]:
+    """One item of a section: mostly the module's own keys, scalar values."""
+    return st.dictionaries(st.sampled_from(words_of(module)), _scalars(module), max_size=10)
+
+
+def reply_with(
+    module: ModuleType, section: str, body: st.SearchStrategy[Any] | None = None
+) -> st.SearchStrategy[dict[str, Any]]:
+    """A reply that has ``section`` (by default a list of one or two items), so the parser
+    gets past its first check and reads the items."""
+    content = body if body is not None else st.lists(flat_objects(module), min_size=1, max_size=2)
+    return st.tuples(json_objects(module), content).map(lambda pair: {**pair[0], section: pair[1]})
+
+
+def replies_of(module: ModuleType, sections: dict[str, str]) -> st.SearchStrategy[dict[str, Any]]:
+    """One poll's replies by command, each with its section (``{"summary": "SUMMARY"}``)."""
+    return st.fixed_dictionaries(
+        {command: reply_with(module, section) for command, section in sections.items()}
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Case:
     """One parser: how to call it with drawn input."""
@@ -148,15 +170,20 @@ class Case:
 def antminer_cases() -> list[Case]:
     obj, val = json_objects(antminer), json_values(antminer)
     model = st.sampled_from([None, *antminer.MODELS.values()])
+    summary, stats, pools = (reply_with(antminer, name) for name in ("SUMMARY", "STATS", "POOLS"))
+    info = st.one_of(val, flat_objects(antminer))
+    report = st.one_of(
+        val, reply_with(antminer, "SUMMARY", st.lists(reply_with(antminer, "status"), max_size=2))
+    )
 
     def whole_poll(draw: Draw) -> object:
         return antminer.build_miner_data(
-            antminer.parse_system_info(draw(val)),
+            antminer.parse_system_info(draw(info)),
             draw(st.sampled_from(["modern", "old"])),
-            antminer.parse_summary(draw(obj)),
-            antminer.parse_stats(draw(obj), draw(model)),
-            antminer.parse_pools(draw(obj)),
-            errors=antminer.parse_status_report(draw(val)),
+            antminer.parse_summary(draw(summary)),
+            antminer.parse_stats(draw(stats), draw(model)),
+            antminer.parse_pools(draw(pools)),
+            errors=antminer.parse_status_report(draw(report)),
         )
 
     return [
@@ -165,7 +192,9 @@ def antminer_cases() -> list[Case]:
         Case("antminer.parse_summary", lambda draw: antminer.parse_summary(draw(obj))),
         Case("antminer.parse_stats", lambda draw: antminer.parse_stats(draw(obj), draw(model))),
         Case("antminer.parse_pools", lambda draw: antminer.parse_pools(draw(obj))),
-        Case("antminer.parse_status_report", lambda draw: antminer.parse_status_report(draw(val))),
+        Case(
+            "antminer.parse_status_report", lambda draw: antminer.parse_status_report(draw(report))
+        ),
         Case("antminer.mode_of", lambda draw: antminer.mode_of(draw(obj))),
         Case("antminer.build_miner_data", whole_poll),
     ]
@@ -175,25 +204,44 @@ def whatsminer_cases() -> list[Case]:
     obj, val = json_objects(whatsminer), json_values(whatsminer)
     model = st.sampled_from([None, *whatsminer.MODELS.values()])
 
+    msg = reply_with(whatsminer, "Msg", flat_objects(whatsminer))
+    codes = st.lists(st.one_of(_scalars(whatsminer), flat_objects(whatsminer)), max_size=3)
+    error_codes = reply_with(whatsminer, "Msg", reply_with(whatsminer, "error_code", codes))
+    sections = st.lists(flat_objects(whatsminer), max_size=2)
+    v3_status = st.fixed_dictionaries(
+        {"summary": flat_objects(whatsminer), "edevs": sections, "pools": sections}
+    )
+    v3_device = st.fixed_dictionaries(
+        {
+            name: flat_objects(whatsminer)
+            for name in ("network", "miner", "system", "power", "salt")
+        },
+        optional={"error-code": codes},
+    )
+
     def whole_poll(draw: Draw) -> object:
-        version = whatsminer.parse_version(draw(obj))
+        version = whatsminer.parse_version(draw(msg))
         facts = whatsminer.StaticFacts(
-            whatsminer.parse_devdetails(draw(obj)), version[0], whatsminer.api_version(version[1])
+            whatsminer.parse_devdetails(draw(reply_with(whatsminer, "DEVDETAILS"))),
+            version[0],
+            whatsminer.api_version(version[1]),
         )
         return whatsminer.build_miner_data(
             facts,
-            whatsminer.parse_summary(draw(obj)),
-            whatsminer.parse_devs(draw(obj), facts.model),
-            whatsminer.parse_pools(draw(obj)),
-            whatsminer.parse_status(draw(obj)),
-            whatsminer.parse_miner_info(draw(obj)),
-            whatsminer.parse_error_codes(draw(obj)),
+            whatsminer.parse_summary(draw(reply_with(whatsminer, "SUMMARY"))),
+            whatsminer.parse_devs(draw(reply_with(whatsminer, "DEVS")), facts.model),
+            whatsminer.parse_pools(draw(reply_with(whatsminer, "POOLS"))),
+            whatsminer.parse_status(draw(msg)),
+            whatsminer.parse_miner_info(draw(msg)),
+            whatsminer.parse_error_codes(draw(error_codes)),
         )
 
     def v3_poll(draw: Draw) -> object:
-        facts, info, _, working = whatsminer.parse_v3_device(draw(val))
+        facts, info, _, working = whatsminer.parse_v3_device(draw(st.one_of(val, v3_device)))
         summary, boards, pools = whatsminer.parse_v3_status(
-            draw(val), draw(model), draw(st.lists(st.one_of(st.none(), st.text(max_size=8))))
+            draw(st.one_of(val, v3_status)),
+            draw(model),
+            draw(st.lists(st.one_of(st.none(), st.text(max_size=8)))),
         )
         return whatsminer.build_miner_data(
             facts,
@@ -202,7 +250,7 @@ def whatsminer_cases() -> list[Case]:
             pools,
             whatsminer.Status(mining=working),
             info,
-            whatsminer.parse_v3_errors(draw(val)),
+            whatsminer.parse_v3_errors(draw(st.one_of(val, v3_device))),
         )
 
     return [
@@ -218,7 +266,7 @@ def whatsminer_cases() -> list[Case]:
         Case("whatsminer.parse_v3_device", lambda draw: whatsminer.parse_v3_device(draw(val))),
         Case(
             "whatsminer.parse_v3_status",
-            lambda draw: whatsminer.parse_v3_status(draw(val), draw(model)),
+            lambda draw: whatsminer.parse_v3_status(draw(st.one_of(val, v3_status)), draw(model)),
         ),
         Case("whatsminer.parse_v3_errors", lambda draw: whatsminer.parse_v3_errors(draw(val))),
         Case("whatsminer.v3 poll", v3_poll),
@@ -245,7 +293,9 @@ def braiins_cases() -> list[Case]:
         )
 
     def rpc_poll(draw: Draw) -> object:
-        replies = draw(st.fixed_dictionaries(dict.fromkeys(braiins.RPC_POLL, obj)))
+        replies = draw(
+            replies_of(braiins, {command: command.upper() for command in braiins.RPC_POLL})
+        )
         return braiins.build_rpc_data(replies, draw(st.none() | st.text(max_size=8)), capabilities)
 
     return [
@@ -271,7 +321,9 @@ def luxos_cases() -> list[Case]:
     obj = json_objects(luxos)
 
     def whole_poll(draw: Draw) -> object:
-        replies = draw(st.fixed_dictionaries(dict.fromkeys(luxos.POLL_COMMANDS, obj)))
+        replies = draw(
+            replies_of(luxos, {command: command.upper() for command in luxos.POLL_COMMANDS})
+        )
         return luxos.build_miner_data(
             luxos.parse_version(draw(obj)), luxos.parse_profiles(draw(obj)), replies
         )
@@ -291,9 +343,19 @@ def avalon_cases() -> list[Case]:
     obj, val = json_objects(avalon), json_values(avalon)
     mm_text = mm_strings(words_of(avalon))
 
+    mm_item = st.fixed_dictionaries({"MM ID0": mm_text})
+    stats = reply_with(
+        avalon, "STATS", st.lists(st.one_of(mm_item, flat_objects(avalon)), min_size=1, max_size=2)
+    )
+
     def whole_poll(draw: Draw) -> object:
-        version = avalon.parse_version(draw(obj))
-        return avalon.build_miner_data(version, draw(obj), draw(obj), draw(obj))
+        version = avalon.parse_version(draw(reply_with(avalon, "VERSION")))
+        return avalon.build_miner_data(
+            version,
+            draw(reply_with(avalon, "SUMMARY")),
+            draw(stats),
+            draw(reply_with(avalon, "POOLS")),
+        )
 
     def mode(draw: Draw) -> object:
         row = draw(st.sampled_from([None, *avalon.MODELS.values()]))
@@ -315,11 +377,14 @@ def axeos_cases() -> list[Case]:
     obj, val = json_objects(axeos), json_values(axeos)
     capabilities = st.sampled_from([None, Capabilities()])
 
+    looking = st.tuples(flat_objects(axeos), obj, _scalars(axeos), _scalars(axeos)).map(
+        lambda parts: {**parts[1], **parts[0], "ASICModel": parts[2], "hashRate": parts[3]}
+    )
+
     def info(draw: Draw) -> object:
-        payload = draw(obj)
-        if not axeos.is_axeos_info(payload):
-            return None
-        return axeos.parse_info(payload, draw(st.none() | obj), draw(capabilities))
+        payload = draw(looking)
+        assert axeos.is_axeos_info(payload)
+        return axeos.parse_info(payload, draw(st.none() | flat_objects(axeos)), draw(capabilities))
 
     return [
         Case("axeos.is_axeos_info", lambda draw: axeos.is_axeos_info(draw(val))),
@@ -423,11 +488,8 @@ def test_whatsminer_v3_reply_decoding(data: bytes) -> None:
         assert as_int(reply.get("code")) != whatsminer.V3_OK
 
 
-async def _serve_once(reply: bytes) -> int:
-    """A one-shot v3 port that answers ``reply`` as it is (its own length header inside)."""
-    listener = socket.socket()
-    listener.bind((LOCALHOST, 0))
-    port: int = listener.getsockname()[1]
+async def _exchange_with(reply: bytes) -> bytes:
+    """One v3 request to a port that answers ``reply`` as it is (its own length header inside)."""
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         header = await reader.readexactly(4)
@@ -436,9 +498,15 @@ async def _serve_once(reply: bytes) -> int:
         await writer.drain()
         writer.close()
 
+    listener = socket.socket()
+    listener.bind((LOCALHOST, 0))
     server = await asyncio.start_server(answer, sock=listener)
-    asyncio.get_running_loop().call_later(5, server.close)
-    return port
+    try:
+        port: int = listener.getsockname()[1]
+        return await btminer.v3_exchange(LOCALHOST, port, {"cmd": "get.device.info"}, 2)
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 @settings(
@@ -449,16 +517,16 @@ def test_whatsminer_v3_frame_decoding(body: bytes, announced: int | None) -> Non
     """A frame whose header lies: too long is a protocol error, cut short a connection error."""
     length = len(body) if announced is None else announced
 
-    async def exchange() -> bytes:
-        port = await _serve_once(struct.pack("<I", length) + body)
-        return await btminer.v3_exchange(LOCALHOST, port, {"cmd": "get.device.info"}, 2)
-
+    # a loop of its own, left unset as the thread's loop: the other tests keep theirs
+    loop = asyncio.new_event_loop()
     try:
-        frame = asyncio.run(exchange())
+        frame = loop.run_until_complete(_exchange_with(struct.pack("<I", length) + body))
     except MinerProtocolError:
         assert length > btminer.MAX_V3_FRAME
         return
     except MinerConnectionError:
         assert length > len(body)
         return
+    finally:
+        loop.close()
     assert frame == body[:length]
