@@ -849,6 +849,9 @@ def test_v3_parsers() -> None:
     assert not family.is_v3("20230803.11.REL", "2.0.5")
     with pytest.raises(MinerProtocolError, match="no summary"):
         family.parse_v3_status({}, None)
+    # a negative slot is no index from the end of the serials (it once raised IndexError)
+    _, odd, _ = family.parse_v3_status({"summary": {"x": 1}, "edevs": [{"slot": -1}]}, None, [])
+    assert [(board.index, board.serial) for board in odd] == [(0, None)]
     summary, boards, pools = family.parse_v3_status(
         {
             "summary": {"hash-realtime": 1.5, "board-temperature": "x"},

@@ -603,8 +603,9 @@ def parse_v3_status(
 
 
 def _index(item: Mapping[str, Any], position: int) -> int:
+    """The board's slot; a missing or negative one is its place in the list."""
     index = as_int(item.get("slot"))
-    return position if index is None else index
+    return position if index is None or index < 0 else index
 
 
 def parse_v3_errors(msg: Any) -> tuple[ReportedError, ...]:
