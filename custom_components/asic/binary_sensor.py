@@ -15,7 +15,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import MinerData, ReportedError
+from .client import Family, MinerData, ReportedError
 from .coordinator import AsicConfigEntry
 from .entity import MinerEntity
 
@@ -31,15 +31,18 @@ class MinerBinarySensorEntityDescription(BinarySensorEntityDescription):
     attributes_fn: Callable[[MinerData], Mapping[str, Any]] | None = None
 
 
-def reported_problems(data: MinerData) -> tuple[ReportedError, ...]:
-    """The errors the miner reports, less the hashrate complaint of a miner put to sleep.
+def _stopped_on_purpose(data: MinerData, error: ReportedError) -> bool:
+    """Whether ``error`` only says that the miner was put to sleep, which is how Home Assistant
+    stops it: stock Antminer lists its hashrate as failing ("rate", "sleep mode") while it
+    sleeps, LuxOS reports a ``SLEEP`` event while curtailed."""
+    if data.power_mode == "sleep" and error.code.split(":")[0] == "rate":
+        return True
+    return data.family is Family.LUXOS and data.is_mining is False and error.code == "SLEEP"
 
-    Stock Antminer firmware lists its hashrate as failing ("rate", "sleep mode") while it sleeps,
-    which is how Home Assistant stops it: a deliberate stop is no problem.
-    """
-    if data.power_mode != "sleep":
-        return data.errors
-    return tuple(error for error in data.errors if error.code.split(":")[0] != "rate")
+
+def reported_problems(data: MinerData) -> tuple[ReportedError, ...]:
+    """The errors the miner reports, less those of a miner put to sleep on purpose."""
+    return tuple(error for error in data.errors if not _stopped_on_purpose(data, error))
 
 
 def _error_attributes(data: MinerData) -> Mapping[str, Any]:

@@ -280,6 +280,18 @@ async def test_sleeping_miner(simulator: Simulator, session: aiohttp.ClientSessi
     assert data.errors == (ReportedError("rate", "sleep mode"),)
 
 
+async def test_failing_status_items(simulator: Simulator, session: aiohttp.ClientSession) -> None:
+    miner = await start(simulator, "Antminer S21")
+    simulated: Any = miner
+    simulated.failing_status = {"fans": (3, "Fan lost"), "temp": (7, ""), "network": (0, "x")}
+    data = await client_of(miner, session).read()
+    assert data.errors == (
+        ReportedError("network", "x"),
+        ReportedError("fans:3", "Fan lost"),
+        ReportedError("temp:7", "The miner reports a problem with its temperature"),
+    )
+
+
 async def test_unreadable_light_and_status_report_are_unknown(
     simulator: Simulator, session: aiohttp.ClientSession
 ) -> None:

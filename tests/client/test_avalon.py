@@ -153,6 +153,44 @@ async def test_read_matches_the_miner(
     assert client.capabilities == data.capabilities
 
 
+async def test_error_flags_the_miner_reports(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    classic: Any = await start(simulator, "Avalon A1566")
+    classic.ecmm = 1 << 6
+    classic.echu = [0, (1 << 11) | (1 << 13), 1 << 20]
+    classic.ps_status = 5
+    assert (await client_of(classic, session).read()).errors == (
+        ReportedError("ECMM:64", "Controller: too hot (code 64)"),
+        ReportedError(
+            "ECHU1:10240",
+            "Hash board 1: power good signal failed, input voltage out of range (code 10240)",
+        ),
+        ReportedError("ECHU2:1048576", "Hash board 2: error bit 20 (code 1048576)"),
+        ReportedError("PS:5", "The power supply reports status 5"),
+    )
+    classic.ecmm, classic.echu, classic.ps_status = 1, [1, 0, 0], 0
+    assert (await client_of(classic, session).read()).errors == ()  # bit 0 is only "idle"
+
+    home: Any = await start(simulator, "Avalon Q")
+    home.echu = [1 << 2]
+    home.fan_error = 2
+    assert (await client_of(home, session).read()).errors == (
+        ReportedError("ECHU0:4", "Hash board 0: no fan detected (code 4)"),
+        ReportedError("FanErr:2", "Fan error 2"),
+    )
+
+
+def test_error_words() -> None:
+    assert family.flag_names((1 << 2) | (1 << 16) | (1 << 31)) == (
+        "no fan detected, invalid PLL setting, error bit 31"
+    )
+    mm = family.parse_mm("ECMM[-4] ECHU[4294967300 nan x] FanErr[0] PS[0 1 2]")
+    assert family.parse_errors(mm) == (
+        ReportedError("ECHU0:4", "Hash board 0: no fan detected (code 4)"),
+    )
+
+
 async def test_one_request_per_poll(simulator: Simulator, session: aiohttp.ClientSession) -> None:
     miner = await start(simulator, "Avalon Nano 3")
     client = client_of(miner, session)
@@ -452,8 +490,8 @@ def test_mm_parsing_is_robust() -> None:
     assert data.power is None
     assert data.fans == ()
     assert data.errors == (
-        ReportedError("ECMM:3", "The controller reports error code 3"),
-        ReportedError("ECHU1:512", "Hash board 1 reports error code 512"),
+        ReportedError("ECMM:3", "Controller: CRC check of the controller failed (code 3)"),
+        ReportedError("ECHU1:512", "Hash board 1: core test failed (code 512)"),
         ReportedError("FanErr:1", "Fan error 1"),
     )
     idle = family.build_miner_data(
@@ -553,6 +591,8 @@ def test_real_a1566(real_fixtures: Path) -> None:
     )
     assert [board.chip_temp for board in data.boards] == [77, 77, 76]
     assert data.asic_model == "A3201"
+    assert mm["ECHU"] == "0 0 0"
+    assert data.errors == ()  # ECHU[0 0 0] ECMM[0], PS[0 …]
 
 
 async def test_confirm_needs_an_avalon_version() -> None:

@@ -229,6 +229,21 @@ async def test_paused_miner_and_reported_errors(
     assert data.errors == (ReportedError("braiins", "No pool configured"),)
 
 
+async def test_errors_once_each_with_their_first_code(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    miner: Any = await start(simulator)
+    miner.reported_errors = [
+        ("Hashboard 2 not detected", ["HB-2", "HB-X"]),
+        ("Fan 1 failed", []),
+        ("Hashboard 2 not detected", ["HB-2"]),  # the firmware repeats its errors
+    ]
+    assert (await client_of(miner, session).read()).errors == (
+        ReportedError("HB-2", "Hashboard 2 not detected"),
+        ReportedError("braiins", "Fan 1 failed"),
+    )
+
+
 # --- auth ----------------------------------------------------------------------------------
 
 

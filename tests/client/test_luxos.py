@@ -175,6 +175,14 @@ async def test_reboot_is_seen_and_static_facts_refetched(
     assert truth["commands"].count("version+profiles") == 2
 
 
+async def test_board_events(simulator: Simulator, session: aiohttp.ClientSession) -> None:
+    miner = await start(simulator)
+    miner.board_events = [(1, "REBOOT_NOT_HASHING", "Board reboot due to it not hashing.")]
+    assert (await client_of(miner, session).read()).errors == (
+        ReportedError("REBOOT_NOT_HASHING", "Board 1: Board reboot due to it not hashing."),
+    )
+
+
 async def test_curtailed_miner_reads_as_not_mining_with_its_event(
     simulator: Simulator, session: aiohttp.ClientSession
 ) -> None:

@@ -208,6 +208,8 @@ async def test_error_codes(simulator: Simulator, session: aiohttp.ClientSession)
 
 def test_error_messages() -> None:
     assert family.error_message(2021) == "Pool 2 connection failed"
+    assert family.error_message(411) == "SM1 hashboard EEPROM read error"
+    assert family.error_message(8410) == "Firmware does not match the miner model"
     assert family.error_message(415) == "Hashboard error (code 415)"
     assert family.error_message(42) == "Error code 42"
     listed = {"Msg": {"error_code": ["110", {"x": "y"}, 5]}}
@@ -780,6 +782,30 @@ async def test_v3_controls(simulator: Simulator, session: aiohttp.ClientSession)
     assert sim(miner).last_action["cmd"] == "set.system.reboot"
 
 
+async def test_v3_renewed_salt_and_changed_password(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    miner = await start_v3(simulator)
+    client = v3_client_of(miner, session)
+    await client.read()
+    requests = client.v3_requests
+    sim(miner).v3_salt = "Rn3wd5lt"  # the firmware renewed its salt since the client connected
+    await client.set_power_mode("low")
+    assert sim(miner).wm_physics.mode == "low"
+    # refused with the old salt, get.device.info for the new one, the write once more
+    assert client.v3_requests == requests + 3
+    assert client._v3_salt == "Rn3wd5lt"
+
+    sim(miner).password = "changed1"  # changed elsewhere: the salt read again does not help
+    requests = client.v3_requests
+    with pytest.raises(MinerAuthError, match="v3 password"):
+        await client.set_power_mode("high")
+    assert client.v3_requests == requests + 3
+    assert sim(miner).wm_physics.mode == "low"
+    await v3_client_of(miner, session, password="changed1").set_power_mode("high")
+    assert sim(miner).wm_physics.mode == "high"
+
+
 async def test_v3_refusals(simulator: Simulator, session: aiohttp.ClientSession) -> None:
     miner = await start_v3(simulator)
     client = v3_client_of(miner, session, password="wrong")
@@ -823,6 +849,9 @@ def test_v3_parsers() -> None:
     assert not family.is_v3("20230803.11.REL", "2.0.5")
     with pytest.raises(MinerProtocolError, match="no summary"):
         family.parse_v3_status({}, None)
+    # a negative slot is no index from the end of the serials (it once raised IndexError)
+    _, odd, _ = family.parse_v3_status({"summary": {"x": 1}, "edevs": [{"slot": -1}]}, None, [])
+    assert [(board.index, board.serial) for board in odd] == [(0, None)]
     summary, boards, pools = family.parse_v3_status(
         {
             "summary": {"hash-realtime": 1.5, "board-temperature": "x"},

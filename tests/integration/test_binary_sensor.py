@@ -11,6 +11,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.asic.binary_sensor import reported_problems
+from custom_components.asic.client import Family, MinerData, ReportedError
 from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import SimulatedMiner
 
@@ -109,3 +111,42 @@ async def test_fallback_pool_in_use(
     assert state_of(hass, "sensor.gamma_active_pool") == (
         f"stratum+tcp://{fallback.url}:{fallback.port}"
     )
+
+
+@pytest.mark.parametrize(
+    ("data", "problems"),
+    [
+        # a stock Antminer asleep lists its hashrate as failing; other items still count
+        (
+            MinerData(
+                Family.ANTMINER,
+                power_mode="sleep",
+                errors=(ReportedError("rate", "sleep mode"), ReportedError("fans:2", "Fan lost")),
+            ),
+            ["fans:2"],
+        ),
+        (
+            MinerData(Family.ANTMINER, power_mode="normal", errors=(ReportedError("rate", "x"),)),
+            ["rate"],
+        ),
+        # LuxOS curtailed reports a SLEEP event; mining, the same event is a problem
+        (
+            MinerData(
+                Family.LUXOS,
+                is_mining=False,
+                errors=(ReportedError("SLEEP", "Miner is in Sleep mode."),),
+            ),
+            [],
+        ),
+        (
+            MinerData(Family.LUXOS, is_mining=True, errors=(ReportedError("SLEEP", "x"),)),
+            ["SLEEP"],
+        ),
+        (
+            MinerData(Family.WHATSMINER, is_mining=False, errors=(ReportedError("SLEEP", "x"),)),
+            ["SLEEP"],
+        ),
+    ],
+)
+def test_a_miner_stopped_on_purpose_has_no_problem(data: MinerData, problems: list[str]) -> None:
+    assert [error.code for error in reported_problems(data)] == problems

@@ -221,6 +221,8 @@ class AntminerMiner(SimulatedMiner):
         )
         self.blinking = False
         self.work_mode = MODE_NORMAL
+        # status items a test makes fail: type ("rate", "network", "fans", "temp") → (code, msg)
+        self.failing_status: dict[str, tuple[int, str]] = {}
         self.serial = (
             model.serial_prefix
             + _digits(f"sn:{self.seed}", 17, "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789")
@@ -759,13 +761,15 @@ class AntminerMiner(SimulatedMiner):
         state = self._state
         items = []
         for kind in ("rate", "network", "fans", "temp"):
-            failing = kind == "rate" and state.paused
+            code, message = self.failing_status.get(kind, (0, ""))
+            if kind == "rate" and state.paused:
+                code, message = 0, "sleep mode"
             items.append(
                 {
                     "type": kind,
-                    "status": "e" if failing else "s",
-                    "code": 0,
-                    "msg": "sleep mode" if failing else "",
+                    "status": "e" if message or code else "s",
+                    "code": code,
+                    "msg": message,
                 }
             )
         return _json(

@@ -312,6 +312,11 @@ class AvalonMiner(SimulatedMiner):
         self.led = 0
         self.led_user = "1-100-50-255-128-0"  # Nano 3S `ledset`: effect-bright-temp-r-g-b
         self.lcd_on = 1
+        # error words a test sets: ECMM (controller), ECHU (one per hash board), FanErr, PS[0]
+        self.ecmm = 0
+        self.echu = [0] * model.boards
+        self.fan_error = 0
+        self.ps_status = 0
         self.stored: dict[str, str] = {}
         self.softoff_at: int | None = None
         self.softon_at: int | None = None
@@ -915,7 +920,7 @@ class AvalonMiner(SimulatedMiner):
         power = round(self._state.power)
         dc = round(power * 0.945)
         board_volt = 1220 if self.av_physics.mining else 0
-        return _ints([0, 1221, board_volt, 4, dc, round(dc / 2.9), power])
+        return _ints([self.ps_status, 1221, board_volt, 4, dc, round(dc / 2.9), power])
 
     def _mghs(self) -> list[float]:
         physics = self.av_physics
@@ -964,12 +969,14 @@ class AvalonMiner(SimulatedMiner):
             f"HBOTemp[{round(physics.outlet)}] TMax[{round(physics.temp_max)}] "
             f"TAvg[{round(physics.temp_avg)}] TarT[{TARGET_TEMP}] {fans} "
             f"FanR[{physics.fan_percent}%] SoftOffTime[{self.softoff_time}] "
-            f"SoftOnTime[{self.softon_time}] Filter[{19000 + self.elapsed // 3600}] FanErr[0] "
+            f"SoftOnTime[{self.softon_time}] Filter[{19000 + self.elapsed // 3600}] "
+            f"FanErr[{self.fan_error}] "
             f"SoloAllowed[1] PS[{self._ps()}] PCOMM_E[0] GHSspd[{speeds['GHSspd']}] "
             f"DHspd[{speeds['DHspd']}] GHSmm[{speeds['GHSmm']}] GHSavg[{speeds['GHSavg']}] "
             f"WU[{speeds['WU']}] Freq[{speeds['Freq']}] MGHS[{mghs}] "
             f"TA[{model.chips_per_board}] Core[{model.core}] BIN[36] PING[17] "
-            f"SoftOFF[{0 if physics.mining else SOFTOFF_FLAG}] ECHU[0] ECMM[0] "
+            f"SoftOFF[{0 if physics.mining else SOFTOFF_FLAG}] ECHU[{_ints(self.echu)}] "
+            f"ECMM[{self.ecmm}] "
             f"PLL0[8843 5769 5098 4610] SF0[{self._sf()}] CRC[0] COMCRC[0] "
             f"ATA0[{physics.power_target}-{TARGET_TEMP}-2264-{self._sf().split()[0]}-20] "
             f"LcdOnoff[{self.lcd_on}] Activation[0] WORKMODE[{mode}] WORKLEVEL[{level}] "
@@ -1037,7 +1044,8 @@ class AvalonMiner(SimulatedMiner):
                 f"TA[{model.boards * model.chips_per_board}] Core[{model.core}] PING[131]",
                 f"POWS[0] EEPROM[{_ints([model.chips_per_board] * model.boards)}]",
                 f"HASHS[{zeros}] POOLS[0]",
-                f"SoftOFF[{0 if physics.mining else SOFTOFF_FLAG}] ECHU[{zeros}] ECMM[0]",
+                f"SoftOFF[{0 if physics.mining else SOFTOFF_FLAG}] ECHU[{_ints(self.echu)}]",
+                f"ECMM[{self.ecmm}]",
                 *(f"SF{board}[{sf}]" for board in boards),
                 *(temps for temps, _volts, _works in chips),
                 *(volts for _temps, volts, _works in chips),

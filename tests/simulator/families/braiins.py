@@ -218,6 +218,7 @@ class BraiinsMiner(SimulatedMiner):
             for index in range(model.hardware.boards)
         ]
         self.locate = False
+        self.reported_errors: list[tuple[str, list[str]]] = []  # (message, error codes) to add
         self.power_target = model.default_power_target
         self.tuned_at = int(time.time()) - 3600
         self.groups = self.default_groups(mac)
@@ -777,19 +778,16 @@ class BraiinsMiner(SimulatedMiner):
         return {"hashboards": boards}
 
     def rest_errors(self) -> dict[str, Any]:
-        errors = []
+        listed: list[tuple[str, list[str]]] = list(self.reported_errors)
         if self._active_pool() is None:
-            errors.append(
-                {
-                    "components": [],
-                    "error_codes": [],
-                    "message": "No pool configured",
-                    "timestamp": datetime.datetime.now(datetime.UTC)
-                    .isoformat()
-                    .replace("+00:00", "Z"),
-                }
-            )
-        return {"errors": errors}
+            listed.append(("No pool configured", []))
+        stamp = datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z")
+        return {
+            "errors": [
+                {"components": [], "error_codes": codes, "message": message, "timestamp": stamp}
+                for message, codes in listed
+            ]
+        }
 
     def rest_cooling(self) -> dict[str, Any]:
         state, physics = self._state, self.tuned

@@ -168,6 +168,7 @@ class LuxOSMiner(SimulatedMiner):
             for index in range(model.hardware.boards)
         ]
         self.events_since = _iso_now()
+        self.board_events: list[tuple[int, str, str]] = []  # (board, code, description) to add
         worker = f"simulated.{mac.replace(':', '')[-4:].lower()}"
         self.pools: list[dict[str, str]] = [
             {"url": "stratum+tcp://btc.global.luxor.tech:700", "user": worker, "pass": "x"},
@@ -725,7 +726,7 @@ class LuxOSMiner(SimulatedMiner):
         )
 
     def rpc_events(self, _request: rpc.RpcRequest) -> dict[str, Any]:
-        events = []
+        events: list[dict[str, Any]] = []
         if self.curtailed:
             events.append(
                 {
@@ -747,6 +748,17 @@ class LuxOSMiner(SimulatedMiner):
                     "Target": "MINER",
                 }
             )
+        events.extend(
+            {
+                "Code": code,
+                "CreatedAt": self.events_since,
+                "Description": description,
+                "DocUrl": "https://docs.luxor.tech/firmware/kb/eventstroubleshooting",
+                "ID": board,
+                "Target": "BOARD",
+            }
+            for board, code, description in self.board_events
+        )
         return self._reply("EVENTS", events, CODE_EVENTS, "Miner Events")
 
     def rpc_atm(self, _request: rpc.RpcRequest) -> dict[str, Any]:

@@ -368,6 +368,10 @@ def parse_pools(reply: Mapping[str, Any]) -> tuple[Pool, ...]:
     return tuple(pools)
 
 
+# What each item of the web status report watches, for a message when the firmware gives none.
+STATUS_SUBJECTS = {"rate": "hashrate", "network": "network", "fans": "fans", "temp": "temperature"}
+
+
 def parse_status_report(reply: Any) -> tuple[ReportedError, ...]:
     """``summary.cgi``: each ``SUMMARY[0].status[]`` item whose ``status`` is not "s"."""
     summary = _first(reply if isinstance(reply, Mapping) else {}, "SUMMARY")
@@ -378,7 +382,8 @@ def parse_status_report(reply: Any) -> tuple[ReportedError, ...]:
             continue
         kind = as_str(item.get("type")) or "status"
         code = as_int(item.get("code"))
-        message = as_str(item.get("msg")) or f"The miner reports a problem with its {kind}"
+        subject = STATUS_SUBJECTS.get(kind, kind)
+        message = as_str(item.get("msg")) or f"The miner reports a problem with its {subject}"
         errors.append(ReportedError(f"{kind}:{code}" if code else kind, message))
     return tuple(errors)
 

@@ -213,21 +213,59 @@ def current_mode(row: AvalonModel | None, mm: Mapping[str, str]) -> str | None:
     return None
 
 
+# The bits of the MM error words (``ECMM`` for the controller, ``ECHU`` one per hash board,
+# 32 bits each), as Canaan's management tools name them. Bit 0 only says the unit is idle
+# (soft-off), which is no error.
+IDLE_BIT = 1
+WORD_MASK = 0xFFFFFFFF
+ERROR_BITS: dict[int, str] = {
+    1: "CRC check of the controller failed",
+    2: "no fan detected",
+    3: "locked",
+    4: "API FIFO overflow",
+    5: "ring buffer overflow",
+    6: "too hot",
+    7: "was too hot before",
+    8: "loop test failed",
+    9: "core test failed",
+    10: "no power management unit found",
+    11: "power good signal failed",
+    12: "temperature sensor of the power unit failed",
+    13: "input voltage out of range",
+    14: "core voltage out of range",
+    15: "CRC check of the power unit failed",
+    16: "invalid PLL setting",
+}
+
+
+def flag_names(code: int) -> str:
+    """The set bits of an error word, named; bits without a name by their number."""
+    names = [
+        ERROR_BITS.get(bit, f"error bit {bit}")
+        for bit in range(code.bit_length())
+        if code >> bit & 1
+    ]
+    return ", ".join(names)
+
+
+def _flag_error(code_prefix: str, subject: str, value: float | None) -> ReportedError | None:
+    word = int(value) & WORD_MASK if value is not None and value > 0 else 0
+    if not word & ~IDLE_BIT:
+        return None
+    return ReportedError(
+        f"{code_prefix}:{word}", f"{subject}: {flag_names(word & ~IDLE_BIT)} (code {word})"
+    )
+
+
 def parse_errors(mm: Mapping[str, str]) -> tuple[ReportedError, ...]:
     """The error flags of ``MM ID0``: ``ECMM`` (controller), ``ECHU`` (per hash board),
     ``FanErr`` and the power supply's status (``PS[0]``)."""
-    errors: list[ReportedError] = []
-    ecmm = as_int(_number(mm.get("ECMM")))
-    if ecmm:
-        errors.append(ReportedError(f"ECMM:{ecmm}", f"The controller reports error code {ecmm}"))
-    for board, value in enumerate(_numbers(mm.get("ECHU"))):
-        if value:
-            code = int(value)
-            errors.append(
-                ReportedError(
-                    f"ECHU{board}:{code}", f"Hash board {board} reports error code {code}"
-                )
-            )
+    found = [_flag_error("ECMM", "Controller", _number(mm.get("ECMM")))]
+    found += [
+        _flag_error(f"ECHU{board}", f"Hash board {board}", value)
+        for board, value in enumerate(_numbers(mm.get("ECHU")))
+    ]
+    errors = [error for error in found if error is not None]
     fan_error = as_int(_number(mm.get("FanErr")))
     if fan_error:
         errors.append(ReportedError(f"FanErr:{fan_error}", f"Fan error {fan_error}"))

@@ -144,17 +144,23 @@ ERROR_MESSAGES: dict[int, str] = {
     350: "SM0 over-temperature protection",
     351: "SM1 over-temperature protection",
     352: "SM2 over-temperature protection",
+    410: "SM0 hashboard EEPROM read error",
+    411: "SM1 hashboard EEPROM read error",
+    412: "SM2 hashboard EEPROM read error",
     530: "SM0 hashboard not found",
     531: "SM1 hashboard not found",
     532: "SM2 hashboard not found",
     600: "Environment temperature too high",
     610: "Environment temperature too high for high performance mode",
+    710: "Control board restarted after an exception",
+    810: "Firmware does not match the cooling (air or hydro)",
     2010: "All pools are disabled",
     2020: "Pool 1 connection failed",
     2021: "Pool 2 connection failed",
     2022: "Pool 3 connection failed",
     2030: "High rejection rate on the pool",
     2310: "Hashrate too low",
+    8410: "Firmware does not match the miner model",
 }
 ERROR_RANGES: tuple[tuple[int, int, str], ...] = (
     (100, 199, "Fan error"),
@@ -597,8 +603,9 @@ def parse_v3_status(
 
 
 def _index(item: Mapping[str, Any], position: int) -> int:
+    """The board's slot; a missing or negative one is its place in the list."""
     index = as_int(item.get("slot"))
-    return position if index is None else index
+    return position if index is None or index < 0 else index
 
 
 def parse_v3_errors(msg: Any) -> tuple[ReportedError, ...]:
@@ -815,9 +822,22 @@ class WhatsminerMiner(RpcMiner):
         return _v3_msg(data, self.host, command)
 
     async def _v3_write(self, command: str, param: Any) -> None:
-        """A signed ``set.*``; pools travel AES-encrypted under the same digest."""
-        if self._v3_salt is None:
+        """A signed ``set.*``; refused as unauthorised with a salt read earlier, the salt is
+        read again (the firmware renews it, e.g. after a password change) and the write sent
+        once more. Refused with the salt just read, the password is wrong."""
+        fresh_salt = self._v3_salt is None
+        if fresh_salt:
             await self._connect()
+        try:
+            await self._v3_signed(command, param)
+        except MinerAuthError:
+            if fresh_salt:
+                raise
+            await self._connect()
+            await self._v3_signed(command, param)
+
+    async def _v3_signed(self, command: str, param: Any) -> None:
+        """Pools travel AES-encrypted under the same digest that signs the write."""
         salt = self._v3_salt or ""
         ts = int(time.time())
         password = self._password
