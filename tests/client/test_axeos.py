@@ -207,9 +207,7 @@ async def test_connect_identifies_the_family(
 
 def test_create_miner_refuses_unknown_families() -> None:
     session = None  # never used: the family is refused first
-    missing = next(family for family in Family if family not in MINER_CLASSES)
-    with pytest.raises(MinerUnsupportedError, match=missing.value):
-        create_miner(missing, "127.0.0.1", session)  # type: ignore[arg-type]
+    assert set(MINER_CLASSES) == set(Family)  # every family the simulator speaks has a client
     with pytest.raises(MinerUnsupportedError, match="toaster"):
         create_miner("toaster", "127.0.0.1", session)  # type: ignore[arg-type]
 

@@ -277,6 +277,11 @@ async def test_pools_light_and_reboot(
     await client.set_fault_light(False)
     assert not miner.blinking  # type: ignore[attr-defined]
 
+    # Not known to restart mining on a configuration save, as stock firmware does: not offered.
+    assert not client.capabilities.restart_mining
+    with pytest.raises(MinerUnsupportedError):
+        await client.restart_mining()
+
     await client.reboot()
     assert miner.state.reboot_count == 1
     for _ in range(50):

@@ -71,6 +71,10 @@ def parse_request(data: bytes, *, complete: bool) -> RpcRequest | None:
     text = data.decode("utf-8", "replace").strip().strip("\x00").strip()
     if not text:
         return None if not complete else RpcRequest("", error=CODE_INVALID_JSON)
+    if not text.startswith("{"):
+        # cgminer answers the first buffer it reads; what is no JSON object is not waited on
+        # (an HTTP request sent to the RPC port gets its error at once, not at a timeout).
+        return RpcRequest("", error=CODE_INVALID_JSON)
     try:
         body = json.loads(text)
     except ValueError:

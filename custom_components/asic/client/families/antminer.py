@@ -451,6 +451,9 @@ class AntminerMiner(RpcMiner):
     default_username: ClassVar[str] = DEFAULT_USERNAME
     default_password: ClassVar[str] = DEFAULT_PASSWORD
     rate_unit: ClassVar[str] = "GH"  # of RPC rates that name no unit
+    # Stock firmware restarts its mining program after every configuration save; not known
+    # of the firmwares that re-brand it, which then offer no restart-mining operation.
+    restarts_mining_on_save: ClassVar[bool] = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -481,7 +484,12 @@ class AntminerMiner(RpcMiner):
 
     @property
     def capabilities(self) -> Capabilities:
-        return capabilities_for(self._flavour) if self._flavour else Capabilities()
+        if not self._flavour:
+            return Capabilities()
+        capabilities = capabilities_for(self._flavour)
+        if not self.restarts_mining_on_save:
+            capabilities = replace(capabilities, restart_mining=False)
+        return capabilities
 
     # --- reading ------------------------------------------------------------------------
 
@@ -523,7 +531,7 @@ class AntminerMiner(RpcMiner):
                 mode = self._conf_mode(await self._read_conf())
             fault_light = await self._blink_state()
             errors = await self._status_report() if modern else ()
-        return build_miner_data(
+        data = build_miner_data(
             info,
             self._flavour,
             summary,
@@ -533,6 +541,7 @@ class AntminerMiner(RpcMiner):
             fault_light=fault_light,
             errors=errors,
         )
+        return replace(data, capabilities=self.capabilities)
 
     async def _blink_state(self) -> bool | None:
         try:
@@ -676,6 +685,8 @@ class AntminerMiner(RpcMiner):
         """Send the configuration back unchanged: the firmware restarts its mining program
         after every ``set_miner_conf.cgi`` (its own page's "Save & Apply" does the same).
         The RPC ``restart`` command would be simpler, but stock firmware denies it."""
+        if not self.restarts_mining_on_save:
+            await super().restart_mining()
         async with self.lock:
             flavour = await self._ensure_connected()
             conf = await self._read_conf()

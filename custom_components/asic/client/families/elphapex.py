@@ -117,6 +117,8 @@ def parse_pools(reply: Any) -> tuple[Pool, ...]:
 class ElphapexMiner(antminer.AntminerMiner):
     """An Elphapex DG box."""
 
+    restarts_mining_on_save = False
+
     family = Family.ELPHAPEX
 
     def model_row(self, name: str | None) -> AntminerModel | None:
@@ -154,6 +156,7 @@ class ElphapexMiner(antminer.AntminerMiner):
         return replace(
             data,
             family=Family.ELPHAPEX,
+            capabilities=self.capabilities,
             shares_accepted=sum(pool.accepted or 0 for pool in pools) if pools else None,
             shares_rejected=sum(pool.rejected or 0 for pool in pools) if pools else None,
         )

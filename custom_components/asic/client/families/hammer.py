@@ -46,6 +46,7 @@ class BlackMinerMiner(antminer.AntminerMiner):
     family = Family.HAMMER
     rate_unit = "MH"
     models: ClassVar[dict[str, AntminerModel]] = MODELS
+    restarts_mining_on_save = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["rpc_port"] = kwargs.get("rpc_port") or RPC_PORT

@@ -32,6 +32,8 @@ def model_from_type(rpc_type: str | None) -> str | None:
 class HiveonMiner(antminer.AntminerMiner):
     """An Antminer under Hiveon firmware."""
 
+    restarts_mining_on_save = False
+
     family = Family.HIVEON
 
     async def read(self) -> MinerData:
