@@ -614,6 +614,27 @@ async def test_command_line_reads_an_elphapex(simulator: Simulator) -> None:
     assert "secret-one" not in out
 
 
+@pytest.mark.parametrize("family", ["hiveon", "marafw", "hammer", "volcminer"])
+async def test_command_line_reads_with_the_rpc_port(simulator: Simulator, family: str) -> None:
+    """The families that read over RPC, with the port given as a user behind forwarding does."""
+    miner = await start(simulator, family, password="secret-one")
+    code, out, err = await run_cli(
+        "read",
+        f"{miner.host}:{miner.port}",
+        "--family",
+        family,
+        "--password",
+        "secret-one",
+        "--rpc-port",
+        str(miner.ports["rpc"]),
+    )
+    assert (code, err) == (0, "")
+    shown = json.loads(out)
+    assert (shown["family"], shown["mac"]) == (family, miner.mac)
+    assert shown["hashrate"] > 0
+    assert "secret-one" not in out
+
+
 async def test_blackminer_without_a_model_name_is_not_guessed(
     simulator: Simulator, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
