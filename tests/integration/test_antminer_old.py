@@ -32,7 +32,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from syrupy.assertion import SnapshotAssertion
@@ -41,6 +41,7 @@ from custom_components.asic.const import DOMAIN, SERVICE_SET_POOLS
 from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 
+from .devices import device_with_id
 from .family_flow import add_through_flow, call, next_poll, refresh, sim, state_of
 from .test_sensor import pin_readings
 
@@ -103,7 +104,7 @@ def conf(miner: SimulatedMiner) -> dict[str, Any]:
 
 
 async def set_pools(hass: HomeAssistant, entry: ConfigEntry, **fields: str) -> None:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.unique_id or "")})
+    device = device_with_id(hass, entry.unique_id or "")
     assert device is not None
     await hass.services.async_call(
         DOMAIN, SERVICE_SET_POOLS, {ATTR_DEVICE_ID: device.id, **fields}, blocking=True

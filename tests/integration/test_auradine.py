@@ -39,7 +39,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.util import dt as dt_util
 import pytest
@@ -52,6 +52,7 @@ from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 from tests.simulator.families.auradine import _api
 
+from .devices import device_with_id
 from .test_sensor import number_state, pin_readings, refresh, set_up
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -271,7 +272,7 @@ async def test_auradine_has_no_firmware_entity(
 async def test_device_links_to_the_miner_ui(
     hass: HomeAssistant, flux: SimulatedMiner, flux_entry: MockConfigEntry
 ) -> None:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, format_mac(AURADINE_MAC))})
+    device = device_with_id(hass, format_mac(AURADINE_MAC))
     assert device is not None
     assert device.configuration_url == f"http://{flux.host}"
     assert (device.manufacturer, device.model) == ("Auradine", "AT1500")
@@ -356,7 +357,7 @@ async def test_restart_buttons(
 async def test_set_pools_action(
     hass: HomeAssistant, flux: SimulatedMiner, flux_entry: MockConfigEntry
 ) -> None:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, format_mac(AURADINE_MAC))})
+    device = device_with_id(hass, format_mac(AURADINE_MAC))
     assert device is not None
     await hass.services.async_call(
         DOMAIN,

@@ -39,6 +39,7 @@ from custom_components.asic.const import DOMAIN, SERVICE_SET_POOLS
 from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 
+from .devices import device_with_id
 from .family_flow import add_through_flow, attribute_of, call, next_poll, refresh, sim, state_of
 from .test_sensor import pin_readings
 
@@ -192,7 +193,7 @@ async def test_set_pools_action(
     nano: SimulatedMiner,
     nano_entry: ConfigEntry,
 ) -> None:
-    device = device_registry.async_get_device(identifiers={(DOMAIN, nano_entry.unique_id or "")})
+    device = device_with_id(hass, nano_entry.unique_id or "")
     assert device is not None
     await hass.services.async_call(
         DOMAIN,
@@ -226,9 +227,7 @@ async def test_wrong_password_starts_reauth(
             DOMAIN,
             SERVICE_SET_POOLS,
             {
-                ATTR_DEVICE_ID: dr.async_get(hass)
-                .async_get_device(identifiers={(DOMAIN, nano_entry.unique_id or "")})
-                .id,  # type: ignore[union-attr]
+                ATTR_DEVICE_ID: device_with_id(hass, nano_entry.unique_id or "").id,
                 "url_1": "stratum+tcp://pool.example:3333",
                 "user_1": "me.nano",
             },

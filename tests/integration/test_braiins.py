@@ -59,6 +59,7 @@ from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 from tests.simulator.families.braiins import BraiinsMiner as SimulatedBraiins
 
+from .devices import device_with_id
 from .family_flow import (
     UNREACHABLE_FEED,
     add_through_flow,
@@ -348,7 +349,7 @@ async def test_set_pools_action(
     bos: SimulatedMiner,
     bos_entry: ConfigEntry,
 ) -> None:
-    device = device_registry.async_get_device(identifiers={(DOMAIN, bos_entry.unique_id or "")})
+    device = device_with_id(hass, bos_entry.unique_id or "")
     assert device is not None
     group_name = sim(bos, "groups")[0].name
     await hass.services.async_call(

@@ -29,7 +29,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.util import dt as dt_util
 import pytest
@@ -40,6 +40,7 @@ from custom_components.asic.const import CONF_FAMILY, CONF_RPC_PORT, DOMAIN
 from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 
+from .devices import device_with_id
 from .test_sensor import number_state, pin_readings, refresh, set_up
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -234,7 +235,7 @@ async def test_epic_has_no_entities_of(
 async def test_device_links_to_the_dashboard(
     hass: HomeAssistant, epic: SimulatedMiner, epic_entry: MockConfigEntry
 ) -> None:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, format_mac(EPIC_MAC))})
+    device = device_with_id(hass, format_mac(EPIC_MAC))
     assert device is not None
     assert device.configuration_url == f"http://{epic.host}"
     assert device.manufacturer == "Bitmain"
@@ -314,7 +315,7 @@ async def test_restart_buttons(
 async def test_set_pools_action(
     hass: HomeAssistant, epic: SimulatedMiner, epic_entry: MockConfigEntry
 ) -> None:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, format_mac(EPIC_MAC))})
+    device = device_with_id(hass, format_mac(EPIC_MAC))
     assert device is not None
     await hass.services.async_call(
         DOMAIN,

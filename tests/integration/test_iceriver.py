@@ -37,6 +37,7 @@ from custom_components.asic.const import CONF_FAMILY, DOMAIN
 from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 
+from .devices import device_with_id
 from .test_sensor import pin_readings, refresh, set_up
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -208,7 +209,7 @@ async def test_device_and_absent_entities(
     box_entry: MockConfigEntry,
 ) -> None:
     """IceRiver has no power limit, no power modes and no restart of mining alone."""
-    device = device_registry.async_get_device(identifiers={(DOMAIN, format_mac(MAC))})
+    device = device_with_id(hass, format_mac(MAC))
     assert device is not None
     assert (device.manufacturer, device.model, device.sw_version) == (
         "IceRiver",
@@ -269,7 +270,7 @@ async def test_restart_button_reboots(
 async def test_set_pools_service(
     hass: HomeAssistant, box: SimulatedMiner, box_entry: MockConfigEntry
 ) -> None:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, format_mac(MAC))})
+    device = device_with_id(hass, format_mac(MAC))
     assert device is not None
     await hass.services.async_call(
         DOMAIN,

@@ -43,6 +43,7 @@ from custom_components.asic.const import CONF_FAMILY, CONF_RPC_PORT, DOMAIN
 from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 
+from .devices import device_with_id
 from .test_sensor import pin_readings, refresh, set_up
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -215,7 +216,7 @@ async def test_device_and_absent_entities(
     box_entry: MockConfigEntry,
 ) -> None:
     """Innosilicon has no fault light and no power limit in W."""
-    device = device_registry.async_get_device(identifiers={(DOMAIN, format_mac(MAC))})
+    device = device_with_id(hass, format_mac(MAC))
     assert device is not None
     assert (device.manufacturer, device.model, device.sw_version) == (
         "Innosilicon",
@@ -284,7 +285,7 @@ async def test_restart_button_reboots(
 async def test_set_pools_service(
     hass: HomeAssistant, box: SimulatedMiner, box_entry: MockConfigEntry
 ) -> None:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, format_mac(MAC))})
+    device = device_with_id(hass, format_mac(MAC))
     assert device is not None
     await hass.services.async_call(
         DOMAIN,

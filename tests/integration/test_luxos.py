@@ -41,6 +41,7 @@ from custom_components.asic.const import DOMAIN, SERVICE_SET_POOLS
 from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 
+from .devices import device_with_id
 from .family_flow import add_through_flow, attribute_of, call, next_poll, refresh, sim, state_of
 from .test_sensor import pin_readings
 
@@ -215,7 +216,7 @@ async def test_set_pools_action(
     lux: SimulatedMiner,
     lux_entry: ConfigEntry,
 ) -> None:
-    device = device_registry.async_get_device(identifiers={(DOMAIN, lux_entry.unique_id or "")})
+    device = device_with_id(hass, lux_entry.unique_id or "")
     assert device is not None
     await hass.services.async_call(
         DOMAIN,

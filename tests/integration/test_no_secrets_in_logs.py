@@ -19,7 +19,7 @@ from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
 from homeassistant.const import ATTR_DEVICE_ID, CONF_PASSWORD, SERVICE_TURN_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 import pytest
 
 from custom_components.asic.client.families import (
@@ -29,6 +29,7 @@ from custom_components.asic.client.families import (
 from custom_components.asic.const import DOMAIN, SERVICE_SET_POOLS
 from tests.simulator import MinerSpec, SimulatedMiner, Simulator
 
+from .devices import device_with_id
 from .family_flow import add_through_flow, call, refresh, sim
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -51,7 +52,7 @@ async def fault_light_on(hass: HomeAssistant, entry: ConfigEntry, miner: Simulat
 
 
 async def write_pools(hass: HomeAssistant, entry: ConfigEntry, miner: SimulatedMiner) -> None:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.unique_id or "")})
+    device = device_with_id(hass, entry.unique_id or "")
     assert device is not None
     await hass.services.async_call(
         DOMAIN,

@@ -37,7 +37,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -54,6 +54,7 @@ from custom_components.asic.const import (
 from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 
+from .devices import device_with_id
 from .test_sensor import number_state, pin_readings, refresh, set_up
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -267,7 +268,7 @@ async def test_vnish_entities(
 
 
 async def test_device(hass: HomeAssistant, s19jpro: Any, vnish_entry: MockConfigEntry) -> None:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, format_mac(MAC))})
+    device = device_with_id(hass, format_mac(MAC))
     assert device is not None
     assert (device.manufacturer, device.model, device.sw_version) == (
         "Bitmain",
@@ -347,7 +348,7 @@ async def test_buttons(hass: HomeAssistant, s19jpro: Any, vnish_entry: MockConfi
 async def test_set_pools_action(
     hass: HomeAssistant, s19jpro: Any, vnish_entry: MockConfigEntry
 ) -> None:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, format_mac(MAC))})
+    device = device_with_id(hass, format_mac(MAC))
     assert device is not None
     cooling = dict(s19jpro.settings["miner"]["cooling"])
     await hass.services.async_call(

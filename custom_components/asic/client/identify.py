@@ -225,7 +225,8 @@ async def identify(
     (else the family's default); ``rpc_port``: where the RPC listens if not on 4028.
     """
     web_port = port or 80
-    http = HttpTransport(session, host, web_port, timeout=timeout)
+    # The root page may redirect to https (Whatsminer's LuCI), under a self-signed certificate.
+    http = HttpTransport(session, host, web_port, timeout=timeout, verify_tls=False)
     rpc_task = asyncio.ensure_future(_rpc_version(host, rpc_port or DEFAULT_RPC_PORT, timeout))
     try:
         async with asyncio.timeout(timeout):

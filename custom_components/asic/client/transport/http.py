@@ -57,9 +57,13 @@ class HttpTransport:
         timeout: float,
         scheme: str = "http",
         auth: DigestAuth | None = None,
+        verify_tls: bool = True,
     ) -> None:
         self._session = session
         self._auth = auth
+        # Miners serve https with self-signed certificates; only identification reads
+        # through them (their public pages, no login), with verification off.
+        self._verify_tls = verify_tls
         try:
             self._base = URL(f"{scheme}://{format_host(host, port)}")
         except ValueError as err:
@@ -136,6 +140,7 @@ class HttpTransport:
                 headers=headers,
                 timeout=client_timeout,
                 allow_redirects=allow_redirects,
+                ssl=self._verify_tls,
             ) as response:
                 body = await _read_capped(response)
                 return response.status, response.headers, body
