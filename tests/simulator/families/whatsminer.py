@@ -44,7 +44,7 @@ from ..miner import RPC, WEB, SimulatedMiner
 from ..physics import FAN_FLOOR, Physics, PowerProfile
 from ..spec import MinerSpec
 from ..state import MinerState, PoolState
-from . import whatsminer_crypto as crypto
+from . import whatsminer_crypto as crypto, whatsminer_upgrade as upgrade
 from .whatsminer_models import AIR, WhatsminerModel, find_model
 
 RPC_V3 = "rpc_v3"
@@ -140,6 +140,18 @@ V3_SENSITIVE = frozenset({"set.miner.pools", "set.user.change_passwd"})
 FlatReply = dict[str, Any]
 # The peer of the connection being answered: tokens are kept per client address.
 _client_address: contextvars.ContextVar[str] = contextvars.ContextVar("client", default="")
+
+
+@dataclass
+class _Connection:
+    """One API v2 connection: whether ``upgrade_firmware`` was answered ``ready`` on it."""
+
+    upload_ready: bool = False
+
+
+_connection: contextvars.ContextVar[_Connection | None] = contextvars.ContextVar(
+    "connection", default=None
+)
 
 
 def firmware_date(firmware: str) -> int:
@@ -332,6 +344,8 @@ class WhatsminerMiner(SimulatedMiner):
         self.btminer_since = 0.0  # system uptime when BTMiner last started
         self.mineroff_time = ""
         self.last_action: dict[str, Any] | None = None
+        self.upload_waiting: set[str] = set()  # clients answered "ready" by upgrade_firmware
+        self.last_upload: dict[str, Any] | None = None
         return MinerState(
             mac=mac,
             hostname=self.spec.hostname or HOSTNAME,
@@ -400,6 +414,7 @@ class WhatsminerMiner(SimulatedMiner):
     def on_boot(self) -> None:
         self.led = "auto"
         self.tokens.clear()  # the token table lives in RAM
+        self.upload_waiting.clear()
         self.btminer_since = 0.0
         self.wm_physics.mining = True
         self.mineroff_time = ""
@@ -411,12 +426,12 @@ class WhatsminerMiner(SimulatedMiner):
         state.shares_accepted = state.shares_rejected = 0
         state.best_session_diff = 0.0
 
-    def _reboot_soon(self) -> None:
+    def _reboot_soon(self, *, stay_down: bool = False) -> None:
         """Reboot once the current reply is on its way (rebooting closes every connection)."""
 
         async def later() -> None:
             await asyncio.sleep(0.05)
-            self.reboot()
+            self.reboot(stay_down=stay_down)
 
         self.spawn(later(), "reboot-after-reply")
 
@@ -427,11 +442,49 @@ class WhatsminerMiner(SimulatedMiner):
 
     async def _serve_v2(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
-        token = _client_address.set(str(peer[0]) if peer else "")
+        client = str(peer[0]) if peer else ""
+        token = _client_address.set(client)
+        connection = _Connection()
+        connection_token = _connection.set(connection)
         try:
+            if client in self.upload_waiting:  # the file may come on a new connection
+                self.upload_waiting.discard(client)
+                head = await reader.read(rpc.READ_CHUNK)
+                if head and not head.lstrip().startswith(b"{"):
+                    await self._receive_firmware(head, reader, writer)
+                    return
+                reader = await _replayed(head, reader)
             await self._serve_rpc(reader, writer)
+            if connection.upload_ready:
+                head = await reader.read(rpc.READ_CHUNK)
+                if head:  # the file follows on this connection
+                    self.upload_waiting.discard(client)
+                    await self._receive_firmware(head, reader, writer)
         finally:
+            _connection.reset(connection_token)
             _client_address.reset(token)
+
+    async def _receive_firmware(
+        self, head: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """Read the size-prefixed image; install it and reboot, or answer an error."""
+        try:
+            image = await upgrade.read_image(head, reader)
+            build = upgrade.build_of(image)
+        except (upgrade.BadImageError, asyncio.IncompleteReadError):
+            build = None
+            image = b""
+        self.last_upload = {"size": len(image), "build": build}
+        if build is None or self.has_fault(Fault.FIRMWARE_REJECTED):
+            writer.write(rpc.encode(self._error(CODE_ERROR, MSG_ERROR)))
+            await writer.drain()
+            return
+        self._state.firmware_updates += 1
+        if not self.has_fault(Fault.WRONG_VERSION_AFTER_OTA):
+            self.firmware = build
+            self._state.version = self._state.www_version = build
+        # No reply (assumed): the miner closes the connection and flashes, then reboots.
+        self._reboot_soon(stay_down=self.has_fault(Fault.NEVER_RETURNS))
 
     def _flat(self, msg: Any, code: int = CODE_OK, *, error: bool = False) -> FlatReply:
         """The API daemon's own reply shape."""
@@ -852,6 +905,7 @@ class WhatsminerMiner(SimulatedMiner):
             "set_normal_power": lambda _body: self._set_mode("normal"),
             "set_high_power": lambda _body: self._set_mode("high"),
             "update_pwd": self.cmd_update_pwd,
+            "upgrade_firmware": self.cmd_upgrade_firmware,
         }
         if not self.legacy:  # API 2.0.5
             commands["adjust_power_limit"] = self.cmd_adjust_power_limit
@@ -862,6 +916,14 @@ class WhatsminerMiner(SimulatedMiner):
 
     def _failed(self) -> FlatReply:
         return self._error(CODE_ERROR, MSG_ERROR)
+
+    def cmd_upgrade_firmware(self, _body: dict[str, Any]) -> FlatReply:
+        """``ready``: the size-prefixed image is awaited on this connection or the next one."""
+        connection = _connection.get()
+        if connection is not None:
+            connection.upload_ready = True
+        self.upload_waiting.add(_client_address.get())
+        return self._flat("ready")
 
     def cmd_update_pools(self, body: dict[str, Any]) -> FlatReply:
         pools = [
@@ -1314,3 +1376,17 @@ def _pool_state(pool: dict[str, str]) -> PoolState:
     if not name or not port.isdigit():
         return PoolState(host, 0, pool["user"], pool["passwd"])
     return PoolState(name, int(port), pool["user"], pool["passwd"])
+
+
+async def _replayed(head: bytes, reader: asyncio.StreamReader) -> asyncio.StreamReader:
+    """A reader that gives ``head`` and the rest of the request, for a peeked connection."""
+    data = head
+    while data and rpc.parse_request(data, complete=False) is None:
+        chunk = await reader.read(rpc.READ_CHUNK)
+        if not chunk:
+            break
+        data += chunk
+    replay = asyncio.StreamReader()
+    replay.feed_data(data)
+    replay.feed_eof()
+    return replay
