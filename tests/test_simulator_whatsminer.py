@@ -9,10 +9,13 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import AsyncIterator
+import gzip
 import hashlib
+import io
 import json
 from pathlib import Path
 import shutil
+import struct
 import subprocess
 import time
 from typing import Any
@@ -459,6 +462,168 @@ async def test_restart_and_reboot(sim: Simulator) -> None:
     assert (await command(miner, "summary"))["SUMMARY"][0]["Uptime"] < 5
     expired = await session.send("set_low_power")  # tokens do not survive a reboot
     assert expired["Code"] == 135
+
+
+NEW_BUILD = "20240610.12.REL"
+
+
+def firmware_image(stored_name: str) -> bytes:
+    """A gzip file whose header keeps ``stored_name``, as ``gzip``/``tar czf`` write it."""
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename=stored_name, mode="wb", fileobj=buffer, mtime=0) as packed:
+        packed.write(b"ustar image body " * 200)
+    return buffer.getvalue()
+
+
+def sized(image: bytes) -> bytes:
+    return struct.pack("<I", len(image)) + image
+
+
+async def upgrade_on_one_connection(
+    session: V2Session, image: bytes
+) -> tuple[dict[str, Any], bytes]:
+    """``upgrade_firmware``, then the file on the same connection: (decrypted ready, the rest)."""
+    await session.login()
+    reader, writer = await asyncio.open_connection(session.miner.host, session.miner.ports["rpc"])
+    try:
+        writer.write(session.encrypt({"cmd": "upgrade_firmware", "token": session.sign}))
+        await writer.drain()
+        ready = decode(await asyncio.wait_for(reader.readuntil(b"\x00"), 2))
+        writer.write(sized(image))
+        writer.write_eof()
+        await writer.drain()
+        after = await asyncio.wait_for(reader.read(), 2)
+    finally:
+        writer.close()
+    return session.decrypt(ready), after
+
+
+async def firmware_shown(miner: SimulatedMiner) -> tuple[str, str, str]:
+    """The build in ``get_version``, ``summary`` and ``status``."""
+    version = (await command(miner, "get_version"))["Msg"]["fw_ver"]
+    summary = (await command(miner, "summary"))["SUMMARY"][0]["Firmware Version"]
+    status = (await command(miner, "status"))["Msg"]["FirmwareVersion"]
+    return version, summary, status
+
+
+async def test_upgrade_firmware_on_the_same_connection(sim: Simulator) -> None:
+    miner = await sim.start(MinerSpec(family="whatsminer", model="M30S", password=PASSWORD))
+    assert isinstance(miner, WhatsminerMiner)
+    old = miner.firmware
+    miner.state.uptime = 5000.0
+    ready, after = await upgrade_on_one_connection(
+        V2Session(miner), firmware_image(f"whatsminer-m3x-{NEW_BUILD}.tar")
+    )
+    assert (ready["STATUS"], ready["Msg"]) == ("S", "ready")
+    assert after == b""  # no reply: the miner flashes and reboots
+    await miner.wait_until_down(timeout=2)
+    await miner.wait_until_up(timeout=5)
+    assert await firmware_shown(miner) == (NEW_BUILD, f"'{NEW_BUILD}'", NEW_BUILD)
+    assert old != NEW_BUILD
+    assert (await command(miner, "summary"))["SUMMARY"][0]["Uptime"] < 5
+    assert miner.state.firmware_updates == 1
+    assert miner.last_upload is not None
+    assert miner.last_upload["build"] == NEW_BUILD
+
+
+async def test_upgrade_firmware_file_on_a_new_connection(sim: Simulator) -> None:
+    """pyasic sends the size-prefixed file on a new connection after ``ready``."""
+    miner = await sim.start(MinerSpec(family="whatsminer", model="M30S", password=PASSWORD))
+    session = V2Session(miner)
+    assert (await session.send("upgrade_firmware"))["Msg"] == "ready"
+    # A JSON request on the next connection is still answered as usual.
+    assert (await command(miner, "get_version"))["Msg"]["fw_ver"] != NEW_BUILD
+    assert (await session.send("upgrade_firmware"))["Msg"] == "ready"
+    assert await exchange(miner, sized(firmware_image(f"{NEW_BUILD}.tgz"))) == b""
+    await miner.wait_until_down(timeout=2)
+    await miner.wait_until_up(timeout=5)
+    assert (await firmware_shown(miner))[0] == NEW_BUILD
+
+
+async def test_upgrade_firmware_refuses_a_wrong_file(sim: Simulator) -> None:
+    miner = await sim.start(MinerSpec(family="whatsminer", model="M30S", password=PASSWORD))
+    assert isinstance(miner, WhatsminerMiner)
+    before = await firmware_shown(miner)
+    wrong_files = (
+        b"\x7fELF not an upgrade image" * 10,  # not gzip
+        firmware_image("backup.tar"),  # gzip, but names no build
+        gzip.compress(b"no stored name", mtime=0),  # gzip without a file name
+    )
+    for wrong in wrong_files:
+        ready, after = await upgrade_on_one_connection(V2Session(miner), wrong)
+        assert ready["Msg"] == "ready"
+        refused = decode(after)
+        assert (refused["STATUS"], refused["Code"], refused["Msg"]) == (
+            "E",
+            132,
+            "API command ERROR",
+        )
+    assert miner.is_up
+    assert await firmware_shown(miner) == before
+    assert miner.state.firmware_updates == 0
+    assert miner.state.reboot_count == 0
+
+
+async def test_upgrade_firmware_faults(sim: Simulator) -> None:
+    miner = await sim.start(MinerSpec(family="whatsminer", model="M30S", password=PASSWORD))
+    assert isinstance(miner, WhatsminerMiner)
+    old = miner.firmware
+    image = firmware_image(f"{NEW_BUILD}.tar")
+
+    miner.set_fault(Fault.FIRMWARE_REJECTED)
+    _, after = await upgrade_on_one_connection(V2Session(miner), image)
+    assert decode(after)["Code"] == 132
+    assert miner.is_up
+    assert (await firmware_shown(miner))[0] == old
+    miner.clear_fault()
+
+    miner.set_fault(Fault.WRONG_VERSION_AFTER_OTA)
+    assert (await upgrade_on_one_connection(V2Session(miner), image))[1] == b""
+    await miner.wait_until_down(timeout=2)
+    await miner.wait_until_up(timeout=5)
+    assert (await firmware_shown(miner))[0] == old
+    miner.clear_fault()
+
+    miner.set_fault(Fault.NEVER_RETURNS)
+    assert (await upgrade_on_one_connection(V2Session(miner), image))[1] == b""
+    await miner.wait_until_down(timeout=2)
+    await asyncio.sleep(REBOOT_SECONDS * 3)
+    assert miner.describe()["up"] is False
+    miner.clear_fault(Fault.NEVER_RETURNS)
+    await miner.wait_until_up(timeout=5)
+    assert (await firmware_shown(miner))[0] == NEW_BUILD
+    assert miner.state.firmware_updates == 2
+
+
+async def test_upgrade_firmware_needs_the_privileged_api(sim: Simulator) -> None:
+    image = sized(firmware_image(f"{NEW_BUILD}.tar"))
+    locked = await sim.start(MinerSpec(family="whatsminer", model="M30S"))
+    refused = await V2Session(locked, "admin").send("upgrade_firmware")
+    assert (refused["STATUS"], refused["Code"], refused["Msg"]) == (
+        "E",
+        45,
+        "can't access write cmd",
+    )
+    plain = await command(locked, "upgrade_firmware")
+    assert (plain["Code"], plain["Msg"]) == (45, "can't access write cmd")
+    # Nothing waits for a file: the bytes are read as a request, and are no JSON.
+    assert decode(await exchange(locked, image))["Code"] == 23
+
+    miner = await sim.start(MinerSpec(family="whatsminer", model="M30S", password=PASSWORD))
+    miner.set_fault(Fault.PRIVILEGED_LOCKED)
+    assert (await V2Session(miner).send("upgrade_firmware"))["Code"] == 45
+    miner.clear_fault()
+    wrong_password = await V2Session(miner, "admin").send("upgrade_firmware")
+    assert (wrong_password["Code"], wrong_password["Msg"]) == (23, "enc json load err")
+    session = V2Session(miner)
+    await session.login()
+    session.sign = "forged" + session.sign[6:]
+    assert (await session.send("upgrade_firmware"))["Code"] == 135
+    assert decode(await exchange(miner, image))["Code"] == 23
+    for refused_miner in (locked, miner):
+        assert refused_miner.is_up
+        assert (await firmware_shown(refused_miner))[0] != NEW_BUILD
+        assert refused_miner.state.firmware_updates == 0
 
 
 async def test_update_pwd_unlocks(sim: Simulator) -> None:
