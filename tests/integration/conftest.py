@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from unittest.mock import PropertyMock, patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -16,6 +20,27 @@ from tests.simulator import MinerSpec, SimulatedMiner, Simulator
 
 # Nothing listens here: the firmware feed fails fast unless a test serves one.
 UNREACHABLE_FEED = "http://127.0.0.1:9/repos/bitaxeorg/ESP-Miner/releases"
+
+
+# The instant the tests that freeze the clock are frozen at.
+FROZEN_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=dt_util.UTC)
+
+
+@pytest.fixture
+def all_entities_enabled() -> Iterator[None]:
+    """Every entity enabled, also those the integration leaves disabled by default."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.fixture
+def frozen_clock(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
+    freezer.move_to(FROZEN_NOW)
+    return freezer
 
 
 @pytest.fixture(autouse=True)

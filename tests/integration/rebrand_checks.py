@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button.const import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.components.number.const import (
     ATTR_MAX,
@@ -53,6 +52,7 @@ from custom_components.asic.const import CONF_FAMILY, CONF_RPC_PORT, DOMAIN
 from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 
+from .family_flow import state_of
 from .test_sensor import number_state, pin_readings, refresh, set_up
 
 UNREACHABLE_FEED = "http://127.0.0.1:9/releases"
@@ -76,12 +76,6 @@ def all_entities_enabled() -> Iterator[None]:
         return_value=True,
     ):
         yield
-
-
-@pytest.fixture
-def frozen_clock(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
-    freezer.move_to(FROZEN_NOW)
-    return freezer
 
 
 async def start(simulator: Simulator, family: str, password: str | None = None) -> SimulatedMiner:
@@ -116,12 +110,6 @@ async def set_up_miner(
     await set_up(hass, entry, UNREACHABLE_FEED)
     assert entry.state is ConfigEntryState.LOADED
     return miner, entry
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, f"{entity_id} does not exist"
-    return state.state
 
 
 def simulated(miner: SimulatedMiner, name: str) -> Any:

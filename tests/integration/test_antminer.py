@@ -45,6 +45,7 @@ from custom_components.asic.const import CONF_FAMILY, CONF_RPC_PORT, DOMAIN
 from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 
+from .family_flow import state_of
 from .test_sensor import number_state, pin_readings, refresh, set_up
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -113,12 +114,6 @@ async def s21_entry(hass: HomeAssistant, s21: SimulatedMiner) -> MockConfigEntry
     await set_up(hass, entry, UNREACHABLE_FEED)
     assert entry.state is ConfigEntryState.LOADED
     return entry
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, f"{entity_id} does not exist"
-    return state.state
 
 
 def simulated_pools(miner: SimulatedMiner) -> list[dict[str, str]]:

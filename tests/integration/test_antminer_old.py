@@ -4,9 +4,8 @@ must keep the rest of the configuration (the firmware replaces it whole)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-from unittest.mock import PropertyMock, patch
+from unittest.mock import patch
 
 from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
@@ -51,16 +50,6 @@ FROZEN_NOW = dt_util.parse_datetime("2026-01-15T12:00:00+00:00")
 PASSWORD = "antpw"
 OLD_MODELS = {"Antminer S9": "s9", "Antminer S17": "s17"}
 MODE_LOW_POWER = 3
-
-
-@pytest.fixture
-def all_entities_enabled() -> Iterator[None]:
-    with patch(
-        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
-        new_callable=PropertyMock,
-        return_value=True,
-    ):
-        yield
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import time
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button.const import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.components.number import ATTR_MAX, ATTR_MIN, ATTR_STEP, ATTR_VALUE
 from homeassistant.components.number.const import DOMAIN as NUMBER_DOMAIN, SERVICE_SET_VALUE
@@ -53,6 +52,7 @@ from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 from tests.simulator.families.auradine import _api
 
 from .devices import device_with_id
+from .family_flow import state_of
 from .test_sensor import number_state, pin_readings, refresh, set_up
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -79,12 +79,6 @@ def all_entities_enabled() -> Iterator[None]:
         return_value=True,
     ):
         yield
-
-
-@pytest.fixture
-def frozen_clock(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
-    freezer.move_to(FROZEN_NOW)
-    return freezer
 
 
 @pytest.fixture
@@ -121,12 +115,6 @@ async def flux_entry(hass: HomeAssistant, flux: SimulatedMiner) -> MockConfigEnt
     await set_up(hass, entry, UNREACHABLE_FEED)
     assert entry.state is ConfigEntryState.LOADED
     return entry
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, f"{entity_id} does not exist"
-    return state.state
 
 
 def attribute(hass: HomeAssistant, entity_id: str, name: str) -> Any:

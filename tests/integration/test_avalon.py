@@ -3,9 +3,8 @@ login, its entities, and every control through HA's services."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import dataclasses
-from unittest.mock import PropertyMock, patch
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button.const import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
@@ -52,16 +51,6 @@ SPEC = MinerSpec(
 )
 NAME = "avalon_nano_3s"  # the firmware tells no hostname: the entry is named by its model
 WORKMODES = {"low": 0, "mid": 1, "high": 2}  # the Nano 3S's ``workmode`` values
-
-
-@pytest.fixture
-def all_entities_enabled() -> Iterator[None]:
-    with patch(
-        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
-        new_callable=PropertyMock,
-        return_value=True,
-    ):
-        yield
 
 
 @pytest.fixture

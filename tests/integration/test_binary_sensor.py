@@ -16,6 +16,7 @@ from custom_components.asic.client import Family, MinerData, ReportedError
 from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import SimulatedMiner
 
+from .family_flow import state_of
 from .test_sensor import change_reply, only_platform, refresh
 
 MINING = "binary_sensor.gamma_mining"
@@ -31,12 +32,6 @@ def loopback_sockets(socket_enabled: None) -> None:
 @pytest.fixture
 def binary_sensor_platform_only() -> Iterator[None]:
     yield from only_platform(Platform.BINARY_SENSOR)
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, f"{entity_id} does not exist"
-    return state.state
 
 
 @pytest.mark.usefixtures("binary_sensor_platform_only")

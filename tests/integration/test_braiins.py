@@ -3,10 +3,9 @@ config flow, and an older release whose only API is the RPC; entities and every 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import dataclasses
 import importlib
-from unittest.mock import PropertyMock, patch
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button.const import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
@@ -93,16 +92,6 @@ RPC_SPEC = MinerSpec(
     firmware="24.09",
     mac="02:B0:5A:00:00:02",
 )
-
-
-@pytest.fixture
-def all_entities_enabled() -> Iterator[None]:
-    with patch(
-        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
-        new_callable=PropertyMock,
-        return_value=True,
-    ):
-        yield
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from tests.simulator import Simulator
 from .rebrand_checks import (
     PLATFORMS,
     all_entities_enabled,
-    frozen_clock,
     snapshot_platform,
     test_fault_light_and_restart_buttons,
     test_mining_switch_and_power_modes,
@@ -27,7 +26,6 @@ from .rebrand_checks import (
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 __all__ = [
     "all_entities_enabled",
-    "frozen_clock",
     "test_fault_light_and_restart_buttons",
     "test_mining_switch_and_power_modes",
     "test_offline_then_back",

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
-from unittest.mock import PropertyMock, patch
+from unittest.mock import patch
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button.const import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.components.select import (
     ATTR_OPTION,
@@ -44,6 +42,7 @@ from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 
 from .devices import device_with_id
+from .family_flow import state_of
 from .test_sensor import pin_readings, refresh, set_up
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -57,22 +56,6 @@ FAULT_LIGHT = "switch.kd_box_fault_light"
 POWER_MODE = "select.kd_box_power_mode"
 RESTART = "button.kd_box_restart"
 HASHRATE = "sensor.kd_box_hashrate"
-
-
-@pytest.fixture
-def all_entities_enabled() -> Iterator[None]:
-    with patch(
-        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
-        new_callable=PropertyMock,
-        return_value=True,
-    ):
-        yield
-
-
-@pytest.fixture
-def frozen_clock(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
-    freezer.move_to(FROZEN_NOW)
-    return freezer
 
 
 @pytest.fixture
@@ -104,12 +87,6 @@ async def box_entry(hass: HomeAssistant, box: SimulatedMiner) -> MockConfigEntry
     await set_up(hass, entry, UNREACHABLE_FEED)
     assert entry.state is ConfigEntryState.LOADED
     return entry
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, f"{entity_id} does not exist"
-    return state.state
 
 
 def setting(miner: SimulatedMiner) -> dict[str, Any]:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
-from unittest.mock import PropertyMock, patch
+from unittest.mock import patch
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button.const import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.components.switch.const import DOMAIN as SWITCH_DOMAIN
 from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState
@@ -38,6 +36,7 @@ from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 
 from .devices import device_with_id
+from .family_flow import state_of
 from .test_sensor import pin_readings, refresh, set_up
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -50,22 +49,6 @@ MINING = "switch.ks5l_mining"
 FAULT_LIGHT = "switch.ks5l_fault_light"
 RESTART = "button.ks5l_restart"
 HASHRATE = "sensor.ks5l_hashrate"
-
-
-@pytest.fixture
-def all_entities_enabled() -> Iterator[None]:
-    with patch(
-        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
-        new_callable=PropertyMock,
-        return_value=True,
-    ):
-        yield
-
-
-@pytest.fixture
-def frozen_clock(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
-    freezer.move_to(FROZEN_NOW)
-    return freezer
 
 
 @pytest.fixture
@@ -96,12 +79,6 @@ async def box_entry(hass: HomeAssistant, box: SimulatedMiner) -> MockConfigEntry
     await set_up(hass, entry, UNREACHABLE_FEED)
     assert entry.state is ConfigEntryState.LOADED
     return entry
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, f"{entity_id} does not exist"
-    return state.state
 
 
 def attribute(miner: SimulatedMiner, name: str) -> Any:

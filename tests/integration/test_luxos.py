@@ -3,8 +3,7 @@ login), its entities, and every control through HA's services, sessions included
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from unittest.mock import PropertyMock, patch
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button.const import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
@@ -49,16 +48,6 @@ pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 FROZEN_NOW = dt_util.parse_datetime("2026-01-15T12:00:00+00:00")
 SPEC = MinerSpec(family="luxos", model="Antminer S19k Pro", mac="02:1C:05:00:00:01", hostname="lux")
-
-
-@pytest.fixture
-def all_entities_enabled() -> Iterator[None]:
-    with patch(
-        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
-        new_callable=PropertyMock,
-        return_value=True,
-    ):
-        yield
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.asic.const import DOMAIN
 from tests.simulator import Fault, SimulatedMiner
 
+from .family_flow import state_of
 from .test_antminer import (
     MODE_LOW_POWER,
     MODE_NORMAL,
@@ -29,7 +30,6 @@ from .test_antminer import (
     s21,  # noqa: F401 (a fixture)
     s21_entry,  # noqa: F401 (a fixture)
     simulated_pools,
-    state_of,
     work_mode,
 )
 from .test_sensor import set_up

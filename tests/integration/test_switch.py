@@ -27,6 +27,7 @@ from custom_components.asic.const import CONF_FAMILY, DOMAIN
 from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 
+from .family_flow import state_of
 from .test_sensor import number_state, only_platform, set_up
 
 MINING = "switch.gamma_mining"
@@ -41,12 +42,6 @@ def loopback_sockets(socket_enabled: None) -> None:
 @pytest.fixture
 def switch_platform_only() -> Iterator[None]:
     yield from only_platform(Platform.SWITCH)
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, f"{entity_id} does not exist"
-    return state.state
 
 
 def paused(miner: SimulatedMiner) -> bool:

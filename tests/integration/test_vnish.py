@@ -55,6 +55,7 @@ from tests.integration.entity_snapshots import snapshot_entities
 from tests.simulator import Fault, MinerSpec, SimulatedMiner, Simulator
 
 from .devices import device_with_id
+from .family_flow import state_of
 from .test_sensor import number_state, pin_readings, refresh, set_up
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -82,12 +83,6 @@ def all_entities_enabled() -> Iterator[None]:
         return_value=True,
     ):
         yield
-
-
-@pytest.fixture
-def frozen_clock(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
-    freezer.move_to(FROZEN_NOW)
-    return freezer
 
 
 @pytest.fixture
@@ -125,12 +120,6 @@ def entry_state(entry: MockConfigEntry) -> ConfigEntryState:
     """The entry's state, read afresh (a flow changes it behind the test's back)."""
     state: ConfigEntryState = entry.state
     return state
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, f"{entity_id} does not exist"
-    return state.state
 
 
 def attribute(hass: HomeAssistant, entity_id: str, name: str) -> Any:
